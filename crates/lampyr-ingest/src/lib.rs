@@ -1,0 +1,1 @@
+//! Ingestion: HAR and Exchange JSON Lines readers.
