@@ -1,0 +1,312 @@
+//! Path templating: deciding which sibling segments are values of one parameter.
+//!
+//! The tree of concrete paths is walked from the root. At each template node the children
+//! (distinct segment values, merged over every concrete node the template node stands for)
+//! are split into literals and at most one parameter:
+//!
+//! 1. Values that are identifiers by form (numbers, UUIDs, hashes, prefixed ids, opaque
+//!    tokens, e-mails) form the parameter at once, even when seen once.
+//! 2. When such a parameter exists, word-like siblings stay literal (`/users/me` beside
+//!    `/users/{id}`): literal siblings win.
+//! 3. Otherwise word-like values (slugs, user names, words) become a parameter only as a
+//!    cohort: enough of them, whose sub-trees and message shapes look alike (features they
+//!    share with siblings), with lexical evidence of being data. Siblings whose structure is
+//!    their own stay literal.
+//! 4. Version segments (`v2`, `1.0`) never become parameters; a date or an integer that is
+//!    the only value at the first level stays literal (`/2010-04-01/...`, `/3/...`).
+//!
+//! All decisions read sorted sets, so the result does not depend on traffic order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::segment::{classify, SegmentClass};
+use crate::trie::OVERFLOW;
+
+/// What templating needs to know of one concrete child value.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildInfo<'a> {
+    pub value: &'a str,
+    pub class: SegmentClass,
+    /// Message shape keys per method answered at this value (non-empty only).
+    pub shapes: BTreeMap<String, BTreeSet<u64>>,
+    /// Word-like segment names found directly below this value.
+    pub below: BTreeSet<u64>,
+    /// Methods answered at this value.
+    pub methods: BTreeSet<String>,
+    /// True when paths continue below this value.
+    pub has_children: bool,
+    /// Exchanges in the sub-tree whose response says the path exists.
+    pub routed_hits: u64,
+}
+
+/// The decision for one template node.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Split<'a> {
+    /// Values kept as literal children.
+    pub literals: Vec<&'a str>,
+    /// Values folded into the parameter, with the class that names it.
+    pub param: Vec<&'a str>,
+    /// Class of the parameter's values (most common strong class, else `Slug`).
+    pub param_class: Option<SegmentClass>,
+    /// Values dropped as noise (only 404s, fit nothing).
+    pub noise: Vec<&'a str>,
+}
+
+/// Tunables of the decision; defaults are what the benchmarks report.
+#[derive(Debug, Clone, Copy)]
+pub struct InferOptions {
+    /// Word-like values needed, at least, for a cohort to be a parameter on count alone.
+    pub min_cohort_by_count: usize,
+    /// Shape similarity (Jaccard) from which two siblings count as the same resource.
+    pub typicality: f64,
+    /// Shape similarity under which two siblings count as different resources.
+    pub distinct_below: f64,
+}
+
+impl Default for InferOptions {
+    fn default() -> Self {
+        Self {
+            min_cohort_by_count: 12,
+            typicality: 0.6,
+            distinct_below: 0.4,
+        }
+    }
+}
+
+/// Siblings compared pairwise at most; past that the first ones (sorted) stand for all.
+const MAX_PAIRWISE: usize = 256;
+
+fn jaccard(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let inter = a.intersection(b).count();
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
+enum Relation {
+    Same,
+    Distinct,
+    Unknown,
+}
+
+fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
+    let mut best: Option<f64> = None;
+    let mut worst: Option<f64> = None;
+    for (method, sa) in &a.shapes {
+        if let Some(sb) = b.shapes.get(method) {
+            let j = jaccard(sa, sb);
+            best = Some(best.map_or(j, |x: f64| x.max(j)));
+            worst = Some(worst.map_or(j, |x: f64| x.min(j)));
+        }
+    }
+    if worst.is_some_and(|w| w < opts.distinct_below) {
+        return Relation::Distinct;
+    }
+    if best.is_some_and(|b| b >= opts.typicality) {
+        return Relation::Same;
+    }
+    if a.below.intersection(&b.below).next().is_some() {
+        return Relation::Same;
+    }
+    if best.is_none()
+        && !a.has_children
+        && !b.has_children
+        && !a.methods.is_empty()
+        && a.methods == b.methods
+    {
+        // Leaves answering the same methods with no body to compare.
+        return Relation::Same;
+    }
+    Relation::Unknown
+}
+
+/// Length and character kinds (bit 0 upper, 1 lower, 2 digit, 3 `-`/`_`, 4 other).
+fn char_shape(s: &str) -> (usize, u8) {
+    let mut mask = 0u8;
+    for b in s.bytes() {
+        mask |= match b {
+            b'A'..=b'Z' => 1,
+            b'a'..=b'z' => 2,
+            b'0'..=b'9' => 4,
+            b'-' | b'_' => 8,
+            _ => 16,
+        };
+    }
+    (s.len(), mask)
+}
+
+fn has_digit(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Splits the children of one template node.
+pub(crate) fn split<'a>(
+    children: &[ChildInfo<'a>],
+    depth: usize,
+    forced_param: bool,
+    never_merge: bool,
+    opts: &InferOptions,
+    debug: Option<&str>,
+) -> Split<'a> {
+    let mut out = Split::default();
+    if never_merge {
+        out.literals = children.iter().map(|c| c.value).collect();
+        return out;
+    }
+    if forced_param {
+        out.param = children.iter().map(|c| c.value).collect();
+        out.param_class = Some(dominant_class(children.iter()));
+        return out;
+    }
+    let mut strong: Vec<&ChildInfo> = Vec::new();
+    let mut weak: Vec<&ChildInfo> = Vec::new();
+    for c in children {
+        if c.value == OVERFLOW {
+            strong.push(c);
+            continue;
+        }
+        let first_level_single = depth == 0
+            && matches!(c.class, SegmentClass::Integer)
+            && children
+                .iter()
+                .filter(|o| o.class == SegmentClass::Integer)
+                .count()
+                == 1;
+        if c.class.is_strong_id() && !first_level_single {
+            strong.push(c);
+        } else {
+            weak.push(c);
+        }
+    }
+    if !strong.is_empty() {
+        out.param_class = Some(dominant_class(strong.iter().copied()));
+        out.param = strong.iter().map(|c| c.value).collect();
+        let shapes: BTreeSet<(usize, u8)> = strong.iter().map(|c| char_shape(c.value)).collect();
+        let joint = shapes.iter().fold(0u8, |acc, (_, m)| acc | m);
+        for c in weak {
+            let (len, mask) = char_shape(c.value);
+            let same_form = shapes.iter().any(|(l, _)| *l == len)
+                && mask & !joint == 0
+                && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
+            if c.routed_hits == 0 || (same_form && strong.len() >= 2) {
+                // A word that only ever got 404 beside an id parameter: a miss on the param.
+                out.param.push(c.value);
+            } else {
+                out.literals.push(c.value);
+            }
+        }
+        return out;
+    }
+
+    // Only word-like values. Candidates exclude versions and noise.
+    let (candidates, fixed): (Vec<&ChildInfo>, Vec<&ChildInfo>) = weak.iter().partition(|c| {
+        c.routed_hits > 0 && !matches!(c.class, SegmentClass::Version | SegmentClass::Other)
+    });
+    let mut noise_seen = Vec::new();
+    for c in &fixed {
+        if c.routed_hits == 0 {
+            noise_seen.push(c.value);
+        } else {
+            out.literals.push(c.value);
+        }
+    }
+    if candidates.len() < 2 {
+        out.literals.extend(candidates.iter().map(|c| c.value));
+        out.noise = noise_seen;
+        return out;
+    }
+    // Pairwise evidence between siblings. Two values of one parameter answer the same method
+    // with the same message shape, or lead to the same words below them; two static siblings
+    // are different resources, so where both answer one method their shapes differ.
+    let probe: Vec<&ChildInfo> = candidates.iter().copied().take(MAX_PAIRWISE).collect();
+    let mut same = vec![0usize; candidates.len()];
+    let mut distinct = vec![0usize; candidates.len()];
+    for (i, c) in candidates.iter().enumerate() {
+        for o in &probe {
+            if o.value == c.value {
+                continue;
+            }
+            match relation(c, o, opts) {
+                Relation::Same => same[i] += 1,
+                Relation::Distinct => distinct[i] += 1,
+                Relation::Unknown => {}
+            }
+        }
+    }
+    let typical: Vec<&ChildInfo> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| same[*i] > 0 && same[*i] >= distinct[*i])
+        .map(|(_, c)| *c)
+        .collect();
+    let n = typical.len();
+    let digits = typical
+        .iter()
+        .filter(|c| has_digit(c.value) && c.class != SegmentClass::Date)
+        .count();
+    let dates = typical
+        .iter()
+        .filter(|c| c.class == SegmentClass::Date)
+        .count();
+    let is_param = n >= 2
+        && (n >= opts.min_cohort_by_count
+            || digits * 4 >= n
+            || (dates == n && depth >= 2));
+    if let Some(label) = debug {
+        eprintln!(
+            "[templating] {label}: {} candidates, {} typical, {} with digits -> {}; typical={:?} atypical={:?}",
+            candidates.len(),
+            n,
+            digits,
+            if is_param { "PARAM" } else { "literal" },
+            typical.iter().take(8).map(|c| c.value).collect::<Vec<_>>(),
+            candidates
+                .iter()
+                .filter(|c| !typical.iter().any(|t| t.value == c.value))
+                .take(12)
+                .map(|c| c.value)
+                .collect::<Vec<_>>()
+        );
+    }
+    if is_param {
+        let typical_set: BTreeSet<&str> = typical.iter().map(|c| c.value).collect();
+        for c in &candidates {
+            if typical_set.contains(c.value) {
+                out.param.push(c.value);
+            } else {
+                out.literals.push(c.value);
+            }
+        }
+        out.param.extend(noise_seen);
+        out.param_class = Some(dominant_class(typical.iter().copied()));
+    } else {
+        out.literals.extend(candidates.iter().map(|c| c.value));
+        out.noise = noise_seen;
+    }
+    out
+}
+
+fn dominant_class<'b, 'a: 'b>(it: impl Iterator<Item = &'b ChildInfo<'a>>) -> SegmentClass {
+    let mut counts: BTreeMap<SegmentClass, usize> = BTreeMap::new();
+    for c in it {
+        if c.value != OVERFLOW {
+            *counts.entry(c.class).or_default() += 1;
+        }
+    }
+    let total: usize = counts.values().sum();
+    match counts.iter().max_by_key(|(class, n)| (**n, std::cmp::Reverse(**class))) {
+        Some((class, n)) if *n == total => *class,
+        Some((class, n)) if class.is_strong_id() && *n * 10 >= total * 9 => *class,
+        _ => SegmentClass::Slug,
+    }
+}
+
+/// Classifies a value, with the overflow key treated as an opaque token.
+pub(crate) fn class_of(value: &str) -> SegmentClass {
+    if value == OVERFLOW {
+        SegmentClass::Token
+    } else {
+        classify(value)
+    }
+}

@@ -1,0 +1,433 @@
+//! The discovery engine: records exchanges into per-host trees, then templates them into an
+//! inventory of endpoints.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+
+use lampyr_core::Exchange;
+
+use crate::infer::{class_of, split, ChildInfo, InferOptions};
+use crate::path::split_path;
+use crate::segment::SegmentClass;
+use crate::stats::{insert_capped, merge_capped, TrafficStats};
+use crate::template::{param_name, PathTemplate, TemplateSegment};
+use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
+
+/// Shape keys kept per leaf for templating decisions.
+const MAX_SHAPE_KEYS: usize = 48;
+
+/// User rules and limits for discovery.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoveryConfig {
+    /// Memory caps.
+    pub limits: TrieLimits,
+    /// Templating tunables.
+    pub infer: InferOptions,
+    /// Templates the user knows: their parameters are forced, their literals kept.
+    pub templates: Vec<PathTemplate>,
+    /// Path prefixes under which segments are never merged into parameters.
+    pub never_merge: Vec<PathTemplate>,
+    /// Print templating decisions to stderr (for tuning).
+    pub debug: bool,
+}
+
+/// Everything known about one endpoint (or one concrete path before templating). Merges
+/// commutatively so the inventory is order independent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndpointData {
+    /// Traffic statistics.
+    pub traffic: TrafficStats,
+    /// Hashed shape keys (message field names) used to compare siblings.
+    shape: BTreeSet<u64>,
+}
+
+impl EndpointData {
+    /// Records one exchange.
+    pub fn observe(&mut self, ex: &Exchange) {
+        self.traffic.observe(ex);
+        for key in shape_keys(ex) {
+            if !self.shape.contains(&key) {
+                insert_capped(&mut self.shape, key, MAX_SHAPE_KEYS);
+            }
+        }
+    }
+
+    /// Adds another endpoint's data.
+    pub fn merge(&mut self, other: &EndpointData) {
+        self.traffic.merge(&other.traffic);
+        merge_capped(&mut self.shape, &other.shape, MAX_SHAPE_KEYS);
+    }
+}
+
+fn hash_of(parts: &[&str]) -> u64 {
+    // Stable across runs: decisions must not depend on a random hasher seed.
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+fn json_keys(body: &[u8], prefix: &str, out: &mut Vec<u64>) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return;
+    };
+    let obj = match &v {
+        serde_json::Value::Object(o) => Some(o),
+        serde_json::Value::Array(a) => a.iter().find_map(|i| i.as_object()),
+        _ => None,
+    };
+    if let Some(o) = obj {
+        for k in o.keys().take(64) {
+            out.push(hash_of(&[prefix, k]));
+        }
+    } else {
+        out.push(hash_of(&[prefix, "<scalar>"]));
+    }
+}
+
+/// Names that describe the shape of an exchange: query names, top-level body fields.
+fn shape_keys(ex: &Exchange) -> Vec<u64> {
+    let mut out = Vec::new();
+    if let Some(q) = &ex.request.query {
+        for pair in q.split('&').take(64) {
+            let name = pair.split('=').next().unwrap_or("");
+            let name = name.split('[').next().unwrap_or(name);
+            if !name.is_empty() {
+                out.push(hash_of(&["q", name]));
+            }
+        }
+    }
+    if !ex.request.body.is_empty() {
+        json_keys(ex.request.body.bytes(), "req", &mut out);
+    }
+    if let Some(r) = &ex.response {
+        if (200..300).contains(&r.status) && !r.body.is_empty() {
+            json_keys(r.body.bytes(), "res", &mut out);
+        }
+    }
+    out
+}
+
+/// One discovered endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: String,
+    /// Host the endpoint was seen on.
+    pub host: String,
+    /// Path template.
+    pub template: PathTemplate,
+    /// GraphQL operation (`"query getUser"`) when the endpoint is one.
+    pub operation: Option<String>,
+    /// Merged data of every exchange on the endpoint.
+    pub data: EndpointData,
+}
+
+/// The result of discovery.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Endpoints sorted by host, template, method.
+    pub endpoints: Vec<Endpoint>,
+    /// Exchanges observed.
+    pub observed: u64,
+    /// Exchanges not recorded because a memory cap was reached.
+    pub dropped_by_limits: u64,
+    /// Exchanges on paths that never got a routed response and fit no endpoint (scanners).
+    pub noise: u64,
+}
+
+/// The discovery engine.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    cfg: DiscoveryConfig,
+    hosts: BTreeMap<String, Trie<EndpointData>>,
+    leaves: usize,
+    observed: u64,
+    dropped: u64,
+}
+
+impl Discovery {
+    /// A new engine.
+    pub fn new(cfg: DiscoveryConfig) -> Self {
+        Self {
+            cfg,
+            ..Self::default()
+        }
+    }
+
+    /// Records one exchange.
+    pub fn observe(&mut self, ex: &Exchange) {
+        self.observed += 1;
+        let host = ex.request.host.to_ascii_lowercase();
+        if !self.hosts.contains_key(&host) && self.hosts.len() >= self.cfg.limits.max_hosts {
+            self.dropped += 1;
+            return;
+        }
+        let segments = split_path(&ex.request.path);
+        let trie = self.hosts.entry(host).or_default();
+        let node = trie.insert_path(&segments, &self.cfg.limits);
+        let key = LeafKey {
+            method: ex.request.method.to_ascii_uppercase(),
+            operation: None,
+        };
+        let leaves = &mut trie.nodes[node as usize].leaves;
+        if let Some(data) = leaves.get_mut(&key) {
+            data.observe(ex);
+        } else if self.leaves < self.cfg.limits.max_leaves {
+            self.leaves += 1;
+            leaves.entry(key).or_default().observe(ex);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Templates everything recorded into an inventory.
+    pub fn finish(self) -> Inventory {
+        let mut inv = Inventory {
+            observed: self.observed,
+            dropped_by_limits: self.dropped,
+            ..Inventory::default()
+        };
+        for (host, trie) in &self.hosts {
+            let routed = subtree_routed(trie);
+            let walker = Walker {
+                cfg: &self.cfg,
+                host,
+                trie,
+                routed: &routed,
+            };
+            walker.walk(&[0], &mut Vec::new(), &mut inv);
+        }
+        inv.endpoints.sort_by(|a, b| {
+            (&a.host, &a.template, &a.method, &a.operation).cmp(&(
+                &b.host,
+                &b.template,
+                &b.method,
+                &b.operation,
+            ))
+        });
+        inv
+    }
+}
+
+fn subtree_routed(trie: &Trie<EndpointData>) -> Vec<u64> {
+    // Children always have larger indexes than their parent: one reverse pass suffices.
+    let mut total = vec![0u64; trie.nodes.len()];
+    for i in (0..trie.nodes.len()).rev() {
+        let node = &trie.nodes[i];
+        let own: u64 = node.leaves.values().map(|d| d.traffic.routed_hits).sum();
+        let kids: u64 = node.children.values().map(|c| total[*c as usize]).sum();
+        total[i] = own + kids;
+    }
+    total
+}
+
+struct Walker<'a> {
+    cfg: &'a DiscoveryConfig,
+    host: &'a str,
+    trie: &'a Trie<EndpointData>,
+    routed: &'a [u64],
+}
+
+impl Walker<'_> {
+    fn walk(&self, nodes: &[u32], prefix: &mut Vec<TemplateSegment>, inv: &mut Inventory) {
+        // Leaves: merge per method over every concrete node this template node covers.
+        let mut leaves: BTreeMap<&LeafKey, EndpointData> = BTreeMap::new();
+        for &n in nodes {
+            for (k, d) in &self.trie.nodes[n as usize].leaves {
+                leaves.entry(k).or_default().merge(d);
+            }
+        }
+        for (key, data) in leaves {
+            let only_misses = data.traffic.routed_hits == 0
+                && data.traffic.status.keys().all(|s| matches!(s, 405 | 501));
+            if only_misses {
+                inv.noise += data.traffic.hits;
+                continue;
+            }
+            inv.endpoints.push(Endpoint {
+                method: key.method.clone(),
+                host: self.host.to_string(),
+                template: PathTemplate::new(prefix.clone()),
+                operation: key.operation.clone(),
+                data,
+            });
+        }
+
+        // Children: union over the covered nodes.
+        let mut kids: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for &n in nodes {
+            for (seg, child) in &self.trie.nodes[n as usize].children {
+                kids.entry(seg).or_default().push(*child);
+            }
+        }
+        if kids.is_empty() {
+            return;
+        }
+        let infos: Vec<ChildInfo> = kids
+            .iter()
+            .map(|(value, ids)| self.child_info(value, ids))
+            .collect();
+        let depth = prefix.len();
+        let (forced, forced_literals) = self.forced_at(prefix);
+        let never = self.never_merge_at(prefix);
+        let label = self
+            .cfg
+            .debug
+            .then(|| format!("{}{}", self.host, PathTemplate::new(prefix.clone())));
+        let mut decision = split(
+            &infos,
+            depth,
+            forced,
+            never,
+            &self.cfg.infer,
+            label.as_deref(),
+        );
+        if forced {
+            let (lits, params): (Vec<&str>, Vec<&str>) = decision
+                .param
+                .iter()
+                .partition(|v| forced_literals.contains(**v));
+            decision.literals.extend(lits);
+            decision.param = params;
+        }
+        for value in &decision.noise {
+            inv.noise += self.subtree_hits(&kids[value]);
+        }
+        for value in &decision.literals {
+            prefix.push(TemplateSegment::Literal {
+                text: value.to_string(),
+            });
+            self.walk(&kids[value], prefix, inv);
+            prefix.pop();
+        }
+        if !decision.param.is_empty() {
+            let mut ids: Vec<u32> = decision
+                .param
+                .iter()
+                .flat_map(|v| kids[v].iter().copied())
+                .collect();
+            ids.sort_unstable();
+            let prev = prefix.iter().rev().find_map(|s| match s {
+                TemplateSegment::Literal { text } => Some(text.as_str()),
+                TemplateSegment::Param { .. } => None,
+            });
+            let prev = match prefix.last() {
+                Some(TemplateSegment::Literal { text }) => Some(text.as_str()),
+                _ => prev,
+            };
+            let class = decision.param_class.unwrap_or(SegmentClass::Slug);
+            let taken: Vec<String> = prefix
+                .iter()
+                .filter_map(|s| match s {
+                    TemplateSegment::Param { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let name = param_name(prev, class, &taken);
+            prefix.push(TemplateSegment::Param { name, class });
+            self.walk(&ids, prefix, inv);
+            prefix.pop();
+        }
+    }
+
+    fn subtree_hits(&self, ids: &[u32]) -> u64 {
+        let mut total = 0;
+        let mut stack: Vec<u32> = ids.to_vec();
+        while let Some(n) = stack.pop() {
+            let node = &self.trie.nodes[n as usize];
+            total += node.leaves.values().map(|d| d.traffic.hits).sum::<u64>();
+            stack.extend(node.children.values().copied());
+        }
+        total
+    }
+
+    fn child_info<'v>(
+        &self,
+        value: &'v str,
+        ids: &[u32],
+    ) -> ChildInfo<'v> {
+        let mut shapes: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+        let mut below = BTreeSet::new();
+        let mut methods = BTreeSet::new();
+        let mut has_children = false;
+        let mut routed = 0;
+        for &id in ids {
+            routed += self.routed[id as usize];
+            let node = &self.trie.nodes[id as usize];
+            has_children |= !node.children.is_empty();
+            for (k, d) in &node.leaves {
+                methods.insert(k.method.clone());
+                if !d.shape.is_empty() {
+                    shapes
+                        .entry(k.method.clone())
+                        .or_default()
+                        .extend(d.shape.iter().copied());
+                }
+            }
+            for seg in node.children.keys() {
+                let seg: &str = seg;
+                if seg != OVERFLOW && !class_of(seg).is_strong_id() {
+                    below.insert(hash_of(&[seg]));
+                }
+            }
+        }
+        ChildInfo {
+            value,
+            class: class_of(value),
+            shapes,
+            below,
+            methods,
+            has_children,
+            routed_hits: routed,
+        }
+    }
+
+    fn forced_at(&self, prefix: &[TemplateSegment]) -> (bool, BTreeSet<String>) {
+        let mut forced = false;
+        let mut literals = BTreeSet::new();
+        for t in &self.cfg.templates {
+            let segs = t.segments();
+            if segs.len() <= prefix.len() || !compatible(&segs[..prefix.len()], prefix) {
+                continue;
+            }
+            match &segs[prefix.len()] {
+                TemplateSegment::Param { .. } => forced = true,
+                TemplateSegment::Literal { text } => {
+                    literals.insert(text.clone());
+                }
+            }
+        }
+        (forced, literals)
+    }
+
+    fn never_merge_at(&self, prefix: &[TemplateSegment]) -> bool {
+        self.cfg.never_merge.iter().any(|t| {
+            let segs = t.segments();
+            segs.len() <= prefix.len() && compatible(segs, &prefix[..segs.len()])
+        })
+    }
+}
+
+fn compatible(rule: &[TemplateSegment], prefix: &[TemplateSegment]) -> bool {
+    rule.iter().zip(prefix).all(|(r, p)| match (r, p) {
+        (TemplateSegment::Param { .. }, _) => true,
+        (TemplateSegment::Literal { text: a }, TemplateSegment::Literal { text: b }) => a == b,
+        (TemplateSegment::Literal { .. }, TemplateSegment::Param { .. }) => false,
+    })
+}
