@@ -31,12 +31,16 @@ pub(crate) struct ChildInfo<'a> {
     pub shapes: BTreeMap<String, BTreeSet<u64>>,
     /// Word-like segment names found directly below this value.
     pub below: BTreeSet<u64>,
+    /// Leaf methods by relative depth in the sub-tree (ids and words below generalised).
+    pub profile: BTreeSet<(u8, String)>,
     /// Methods answered at this value.
     pub methods: BTreeSet<String>,
     /// True when paths continue below this value.
     pub has_children: bool,
     /// Exchanges in the sub-tree whose response says the path exists.
     pub routed_hits: u64,
+    /// Exchanges in the sub-tree.
+    pub hits: u64,
 }
 
 /// The decision for one template node.
@@ -50,6 +54,9 @@ pub(crate) struct Split<'a> {
     pub param_class: Option<SegmentClass>,
     /// Values dropped as noise (only 404s, fit nothing).
     pub noise: Vec<&'a str>,
+    /// Literal values that look alike (e.g. enum members `A`, `AAAA`): the level below them is
+    /// decided on their pooled children.
+    pub alike: Vec<&'a str>,
 }
 
 /// Tunables of the decision; defaults are what the benchmarks report.
@@ -66,7 +73,7 @@ pub struct InferOptions {
 impl Default for InferOptions {
     fn default() -> Self {
         Self {
-            min_cohort_by_count: 12,
+            min_cohort_by_count: 8,
             typicality: 0.6,
             distinct_below: 0.4,
         }
@@ -107,6 +114,10 @@ fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
         return Relation::Same;
     }
     if a.below.intersection(&b.below).next().is_some() {
+        return Relation::Same;
+    }
+    if best.is_none() && !a.profile.is_empty() && a.profile == b.profile && a.has_children {
+        // Nothing to compare at the top, but the same shape of sub-tree below.
         return Relation::Same;
     }
     if best.is_none()
@@ -260,7 +271,12 @@ pub(crate) fn split<'a>(
             n,
             digits,
             if is_param { "PARAM" } else { "literal" },
-            typical.iter().take(8).map(|c| c.value).collect::<Vec<_>>(),
+            candidates
+                .iter()
+                .enumerate()
+                .take(40)
+                .map(|(i, c)| format!("{}:{}/{}", c.value, same[i], distinct[i]))
+                .collect::<Vec<_>>(),
             candidates
                 .iter()
                 .filter(|c| !typical.iter().any(|t| t.value == c.value))
@@ -271,8 +287,15 @@ pub(crate) fn split<'a>(
     }
     if is_param {
         let typical_set: BTreeSet<&str> = typical.iter().map(|c| c.value).collect();
-        for c in &candidates {
-            if typical_set.contains(c.value) {
+        let cohort_methods: BTreeSet<&String> =
+            typical.iter().flat_map(|c| c.methods.iter()).collect();
+        for (i, c) in candidates.iter().enumerate() {
+            // A value with no evidence either way joins when it answers nothing the cohort
+            // does not: a static sibling usually has a method or fields of its own.
+            let joins = same[i] == 0
+                && distinct[i] == 0
+                && c.methods.iter().all(|m| cohort_methods.contains(m));
+            if typical_set.contains(c.value) || joins {
                 out.param.push(c.value);
             } else {
                 out.literals.push(c.value);
@@ -283,6 +306,9 @@ pub(crate) fn split<'a>(
     } else {
         out.literals.extend(candidates.iter().map(|c| c.value));
         out.noise = noise_seen;
+        if n >= 2 {
+            out.alike = typical.iter().map(|c| c.value).collect();
+        }
     }
     out
 }

@@ -6,12 +6,15 @@ use std::hash::{Hash, Hasher};
 
 use lampyr_core::Exchange;
 
-use crate::infer::{class_of, split, ChildInfo, InferOptions};
+use crate::infer::{class_of, split, ChildInfo, InferOptions, Split};
 use crate::path::split_path;
 use crate::segment::SegmentClass;
 use crate::stats::{insert_capped, merge_capped, TrafficStats};
 use crate::template::{param_name, PathTemplate, TemplateSegment};
 use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
+
+/// Children per value whose shapes are compared when templating.
+const MAX_CHILD_SHAPES: usize = 64;
 
 /// Shape keys kept per leaf for templating decisions.
 const MAX_SHAPE_KEYS: usize = 48;
@@ -211,7 +214,7 @@ impl Discovery {
                 trie,
                 routed: &routed,
             };
-            walker.walk(&[0], &mut Vec::new(), &mut inv);
+            walker.walk(&[0], &mut Vec::new(), None, &mut inv);
         }
         inv.endpoints.sort_by(|a, b| {
             (&a.host, &a.template, &a.method, &a.operation).cmp(&(
@@ -237,6 +240,12 @@ fn subtree_routed(trie: &Trie<EndpointData>) -> Vec<u64> {
     total
 }
 
+/// A decision taken on the pooled children of alike literal siblings.
+struct Pooled {
+    param: BTreeSet<String>,
+    class: SegmentClass,
+}
+
 struct Walker<'a> {
     cfg: &'a DiscoveryConfig,
     host: &'a str,
@@ -245,7 +254,13 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn walk(&self, nodes: &[u32], prefix: &mut Vec<TemplateSegment>, inv: &mut Inventory) {
+    fn walk(
+        &self,
+        nodes: &[u32],
+        prefix: &mut Vec<TemplateSegment>,
+        pooled: Option<&Pooled>,
+        inv: &mut Inventory,
+    ) {
         // Leaves: merge per method over every concrete node this template node covers.
         let mut leaves: BTreeMap<&LeafKey, EndpointData> = BTreeMap::new();
         for &n in nodes {
@@ -279,6 +294,89 @@ impl Walker<'_> {
         if kids.is_empty() {
             return;
         }
+        let depth = prefix.len();
+        let pooled = pooled.filter(|p| {
+            let covered = kids.keys().filter(|k| p.param.contains(**k)).count();
+            covered * 2 >= kids.len()
+        });
+        let mut decision = match pooled {
+            Some(p) => {
+                let mut d = Split::default();
+                for value in kids.keys() {
+                    if p.param.contains(*value) {
+                        d.param.push(value);
+                    } else {
+                        d.literals.push(value);
+                    }
+                }
+                d.param_class = Some(p.class);
+                d
+            }
+            None => self.decide(&kids, prefix),
+        };
+        for value in &decision.noise {
+            inv.noise += self.subtree_hits(&kids[value]);
+        }
+        // Alike literal siblings: decide the level below on their pooled children.
+        let pool = (decision.alike.len() >= 2).then(|| {
+            let mut grand: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+            for value in &decision.alike {
+                for &id in &kids[value] {
+                    for (seg, child) in &self.trie.nodes[id as usize].children {
+                        grand.entry(seg).or_default().push(*child);
+                    }
+                }
+            }
+            let mut deeper = prefix.clone();
+            deeper.push(TemplateSegment::Literal {
+                text: decision.alike[0].to_string(),
+            });
+            let d = self.decide(&grand, &deeper);
+            Pooled {
+                param: d.param.iter().map(|v| v.to_string()).collect(),
+                class: d.param_class.unwrap_or(SegmentClass::Slug),
+            }
+        });
+        let alike: BTreeSet<&str> = std::mem::take(&mut decision.alike).into_iter().collect();
+        for value in &decision.literals {
+            prefix.push(TemplateSegment::Literal {
+                text: value.to_string(),
+            });
+            let p = pool.as_ref().filter(|_| alike.contains(value));
+            self.walk(&kids[value], prefix, p, inv);
+            prefix.pop();
+        }
+        if !decision.param.is_empty() {
+            let mut ids: Vec<u32> = decision
+                .param
+                .iter()
+                .flat_map(|v| kids[v].iter().copied())
+                .collect();
+            ids.sort_unstable();
+            let prev = prefix.iter().rev().find_map(|s| match s {
+                TemplateSegment::Literal { text } => Some(text.as_str()),
+                TemplateSegment::Param { .. } => None,
+            });
+            let class = decision.param_class.unwrap_or(SegmentClass::Slug);
+            let taken: Vec<String> = prefix
+                .iter()
+                .filter_map(|s| match s {
+                    TemplateSegment::Param { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let name = param_name(prev, class, &taken);
+            prefix.push(TemplateSegment::Param { name, class });
+            self.walk(&ids, prefix, None, inv);
+            prefix.pop();
+        }
+    }
+
+    fn decide<'k>(
+        &self,
+        kids: &'k BTreeMap<&'k str, Vec<u32>>,
+        prefix: &[TemplateSegment],
+    ) -> Split<'k> {
         let infos: Vec<ChildInfo> = kids
             .iter()
             .map(|(value, ids)| self.child_info(value, ids))
@@ -289,7 +387,7 @@ impl Walker<'_> {
         let label = self
             .cfg
             .debug
-            .then(|| format!("{}{}", self.host, PathTemplate::new(prefix.clone())));
+            .then(|| format!("{}{}", self.host, PathTemplate::new(prefix.to_vec())));
         let mut decision = split(
             &infos,
             depth,
@@ -306,44 +404,7 @@ impl Walker<'_> {
             decision.literals.extend(lits);
             decision.param = params;
         }
-        for value in &decision.noise {
-            inv.noise += self.subtree_hits(&kids[value]);
-        }
-        for value in &decision.literals {
-            prefix.push(TemplateSegment::Literal {
-                text: value.to_string(),
-            });
-            self.walk(&kids[value], prefix, inv);
-            prefix.pop();
-        }
-        if !decision.param.is_empty() {
-            let mut ids: Vec<u32> = decision
-                .param
-                .iter()
-                .flat_map(|v| kids[v].iter().copied())
-                .collect();
-            ids.sort_unstable();
-            let prev = prefix.iter().rev().find_map(|s| match s {
-                TemplateSegment::Literal { text } => Some(text.as_str()),
-                TemplateSegment::Param { .. } => None,
-            });
-            let prev = match prefix.last() {
-                Some(TemplateSegment::Literal { text }) => Some(text.as_str()),
-                _ => prev,
-            };
-            let class = decision.param_class.unwrap_or(SegmentClass::Slug);
-            let taken: Vec<String> = prefix
-                .iter()
-                .filter_map(|s| match s {
-                    TemplateSegment::Param { name, .. } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            let name = param_name(prev, class, &taken);
-            prefix.push(TemplateSegment::Param { name, class });
-            self.walk(&ids, prefix, inv);
-            prefix.pop();
-        }
+        decision
     }
 
     fn subtree_hits(&self, ids: &[u32]) -> u64 {
@@ -380,19 +441,47 @@ impl Walker<'_> {
                         .extend(d.shape.iter().copied());
                 }
             }
-            for seg in node.children.keys() {
+            for (seg, child) in node.children.iter().take(MAX_CHILD_SHAPES) {
                 let seg: &str = seg;
-                if seg != OVERFLOW && !class_of(seg).is_strong_id() {
+                let strong = seg == OVERFLOW || class_of(seg).is_strong_id();
+                if !strong {
                     below.insert(hash_of(&[seg]));
+                }
+                // Shapes one level down, keyed by the segment (ids as `#`), so two values are
+                // compared on the same sub-resource.
+                let label = if strong { "#" } else { seg };
+                for (k, d) in &self.trie.nodes[*child as usize].leaves {
+                    if !d.shape.is_empty() {
+                        shapes
+                            .entry(format!("{label}/{}", k.method))
+                            .or_default()
+                            .extend(d.shape.iter().copied());
+                    }
                 }
             }
         }
+        let hits = self.subtree_hits(ids);
+        let mut profile = BTreeSet::new();
+        let mut frontier: Vec<u32> = ids.to_vec();
+        for depth in 0..4u8 {
+            let mut next = Vec::new();
+            for &id in frontier.iter().take(256) {
+                let node = &self.trie.nodes[id as usize];
+                for k in node.leaves.keys() {
+                    profile.insert((depth, k.method.clone()));
+                }
+                next.extend(node.children.values().copied());
+            }
+            frontier = next;
+        }
         ChildInfo {
+            hits,
             value,
             class: class_of(value),
             shapes,
             below,
             methods,
+            profile,
             has_children,
             routed_hits: routed,
         }
