@@ -73,7 +73,7 @@ pub struct InferOptions {
 impl Default for InferOptions {
     fn default() -> Self {
         Self {
-            min_cohort_by_count: 8,
+            min_cohort_by_count: 20,
             typicality: 0.6,
             distinct_below: 0.4,
         }
@@ -84,11 +84,39 @@ impl Default for InferOptions {
 const MAX_PAIRWISE: usize = 256;
 
 fn jaccard(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
-    if a.is_empty() && b.is_empty() {
+    let inter = a.intersection(b).count();
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        return 0.0;
+    }
+    inter as f64 / union as f64
+}
+
+fn mean_pairwise(items: &[&ChildInfo], f: impl Fn(&ChildInfo, &ChildInfo) -> f64) -> f64 {
+    let items = &items[..items.len().min(64)];
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for (i, a) in items.iter().enumerate() {
+        for b in &items[i + 1..] {
+            sum += f(a, b);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f64
+    }
+}
+
+/// Overlap coefficient: optional fields make one sample a subset of another, which still
+/// counts as the same shape.
+fn overlap(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
+    let small = a.len().min(b.len());
+    if small == 0 {
         return 1.0;
     }
-    let inter = a.intersection(b).count();
-    inter as f64 / (a.len() + b.len() - inter) as f64
+    a.intersection(b).count() as f64 / small as f64
 }
 
 enum Relation {
@@ -102,7 +130,7 @@ fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
     let mut worst: Option<f64> = None;
     for (method, sa) in &a.shapes {
         if let Some(sb) = b.shapes.get(method) {
-            let j = jaccard(sa, sb);
+            let j = overlap(sa, sb);
             best = Some(best.map_or(j, |x: f64| x.max(j)));
             worst = Some(worst.map_or(j, |x: f64| x.min(j)));
         }
@@ -184,7 +212,10 @@ pub(crate) fn split<'a>(
                 .filter(|o| o.class == SegmentClass::Integer)
                 .count()
                 == 1;
-        if c.class.is_strong_id() && !first_level_single {
+        // A date deep in a path is data (`/lists/2019-02-28`); near the root it is an API
+        // version (`/2010-04-01/...`).
+        let deep_date = depth >= 2 && c.class == SegmentClass::Date;
+        if (c.class.is_strong_id() || deep_date) && !first_level_single {
             strong.push(c);
         } else {
             weak.push(c);
@@ -260,8 +291,18 @@ pub(crate) fn split<'a>(
         .iter()
         .filter(|c| c.class == SegmentClass::Date)
         .count();
+    let upper = typical
+        .iter()
+        .filter(|c| c.value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+        .count();
+    // Alike values that lead to the same words below (`/{access}/{agent}/...` enums).
+    let shared_below = n >= 3
+        && typical.iter().all(|c| c.has_children)
+        && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5;
     let is_param = n >= 2
         && (n >= opts.min_cohort_by_count
+            || (upper == n && n >= 3)
+            || shared_below
             || digits * 4 >= n
             || (dates == n && depth >= 2));
     if let Some(label) = debug {

@@ -40,17 +40,25 @@ pub struct DiscoveryConfig {
 pub struct EndpointData {
     /// Traffic statistics.
     pub traffic: TrafficStats,
-    /// Hashed shape keys (message field names) used to compare siblings.
-    shape: BTreeSet<u64>,
+    /// Hashed top-level response field names (2xx), used to compare siblings.
+    res_shape: BTreeSet<u64>,
+    /// Hashed top-level request body field names, used to compare siblings.
+    req_shape: BTreeSet<u64>,
 }
 
 impl EndpointData {
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
         self.traffic.observe(ex);
-        for key in shape_keys(ex) {
-            if !self.shape.contains(&key) {
-                insert_capped(&mut self.shape, key, MAX_SHAPE_KEYS);
+        let (req, res) = shape_keys(ex);
+        for key in req {
+            if !self.req_shape.contains(&key) {
+                insert_capped(&mut self.req_shape, key, MAX_SHAPE_KEYS);
+            }
+        }
+        for key in res {
+            if !self.res_shape.contains(&key) {
+                insert_capped(&mut self.res_shape, key, MAX_SHAPE_KEYS);
             }
         }
     }
@@ -58,7 +66,8 @@ impl EndpointData {
     /// Adds another endpoint's data.
     pub fn merge(&mut self, other: &EndpointData) {
         self.traffic.merge(&other.traffic);
-        merge_capped(&mut self.shape, &other.shape, MAX_SHAPE_KEYS);
+        merge_capped(&mut self.req_shape, &other.req_shape, MAX_SHAPE_KEYS);
+        merge_capped(&mut self.res_shape, &other.res_shape, MAX_SHAPE_KEYS);
     }
 }
 
@@ -103,27 +112,20 @@ fn json_keys(body: &[u8], prefix: &str, out: &mut Vec<u64>) {
     }
 }
 
-/// Names that describe the shape of an exchange: query names, top-level body fields.
-fn shape_keys(ex: &Exchange) -> Vec<u64> {
-    let mut out = Vec::new();
-    if let Some(q) = &ex.request.query {
-        for pair in q.split('&').take(64) {
-            let name = pair.split('=').next().unwrap_or("");
-            let name = name.split('[').next().unwrap_or(name);
-            if !name.is_empty() {
-                out.push(hash_of(&["q", name]));
-            }
-        }
-    }
+/// Top-level field names of the request body and of a 2xx response body. Query names are
+/// left out: optional parameters make them vary too much between calls of one endpoint.
+fn shape_keys(ex: &Exchange) -> (Vec<u64>, Vec<u64>) {
+    let mut req = Vec::new();
+    let mut res = Vec::new();
     if !ex.request.body.is_empty() {
-        json_keys(ex.request.body.bytes(), "req", &mut out);
+        json_keys(ex.request.body.bytes(), "req", &mut req);
     }
     if let Some(r) = &ex.response {
         if (200..300).contains(&r.status) && !r.body.is_empty() {
-            json_keys(r.body.bytes(), "res", &mut out);
+            json_keys(r.body.bytes(), "res", &mut res);
         }
     }
-    out
+    (req, res)
 }
 
 /// One discovered endpoint.
@@ -240,6 +242,54 @@ fn subtree_routed(trie: &Trie<EndpointData>) -> Vec<u64> {
     total
 }
 
+fn add_shapes(shapes: &mut BTreeMap<String, BTreeSet<u64>>, key: &str, d: &EndpointData) {
+    if !d.res_shape.is_empty() {
+        shapes
+            .entry(format!("{key}:res"))
+            .or_default()
+            .extend(d.res_shape.iter().copied());
+    }
+    if !d.req_shape.is_empty() {
+        shapes
+            .entry(format!("{key}:req"))
+            .or_default()
+            .extend(d.req_shape.iter().copied());
+    }
+}
+
+/// Moves values like `list-a.json`, `list-b.json` (two or more sharing an extension) out of
+/// `kids` into per-extension maps keyed by stem.
+fn split_suffixes<'k>(
+    kids: &mut BTreeMap<&'k str, Vec<u32>>,
+) -> BTreeMap<&'k str, BTreeMap<&'k str, Vec<u32>>> {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for value in kids.keys() {
+        if let Some(dot) = value.rfind('.') {
+            let (stem, ext) = (&value[..dot], &value[dot..]);
+            let ext_ok = (2..=6).contains(&ext.len())
+                && ext[1..].bytes().all(|b| b.is_ascii_alphanumeric())
+                && ext[1..].bytes().any(|b| b.is_ascii_alphabetic());
+            if ext_ok && !stem.is_empty() && class_of(stem) != SegmentClass::Other {
+                groups.entry(ext).or_default().push(value);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (ext, values) in groups {
+        if values.len() < 2 {
+            continue;
+        }
+        let mut stems = BTreeMap::new();
+        for value in values {
+            if let Some(ids) = kids.remove(value) {
+                stems.insert(&value[..value.len() - ext.len()], ids);
+            }
+        }
+        out.insert(ext, stems);
+    }
+    out
+}
+
 /// A decision taken on the pooled children of alike literal siblings.
 struct Pooled {
     param: BTreeSet<String>,
@@ -294,7 +344,7 @@ impl Walker<'_> {
         if kids.is_empty() {
             return;
         }
-        let depth = prefix.len();
+        let suffixed = split_suffixes(&mut kids);
         let pooled = pooled.filter(|p| {
             let covered = kids.keys().filter(|k| p.param.contains(**k)).count();
             covered * 2 >= kids.len()
@@ -347,29 +397,64 @@ impl Walker<'_> {
             prefix.pop();
         }
         if !decision.param.is_empty() {
-            let mut ids: Vec<u32> = decision
+            let ids: Vec<u32> = decision
                 .param
                 .iter()
                 .flat_map(|v| kids[v].iter().copied())
                 .collect();
-            ids.sort_unstable();
-            let prev = prefix.iter().rev().find_map(|s| match s {
-                TemplateSegment::Literal { text } => Some(text.as_str()),
-                TemplateSegment::Param { .. } => None,
-            });
             let class = decision.param_class.unwrap_or(SegmentClass::Slug);
-            let taken: Vec<String> = prefix
-                .iter()
-                .filter_map(|s| match s {
-                    TemplateSegment::Param { name, .. } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            let name = param_name(prev, class, &taken);
-            prefix.push(TemplateSegment::Param { name, class });
-            self.walk(&ids, prefix, None, inv);
-            prefix.pop();
+            self.walk_param(ids, class, String::new(), prefix, inv);
         }
+        // Values with a common extension (`{list}.json`): decided on their stems.
+        for (suffix, stems) in &suffixed {
+            let decision = self.decide(stems, prefix);
+            for value in decision.literals.iter().chain(&decision.noise) {
+                prefix.push(TemplateSegment::Literal {
+                    text: format!("{value}{suffix}"),
+                });
+                self.walk(&stems[value], prefix, None, inv);
+                prefix.pop();
+            }
+            if !decision.param.is_empty() {
+                let ids: Vec<u32> = decision
+                    .param
+                    .iter()
+                    .flat_map(|v| stems[v].iter().copied())
+                    .collect();
+                let class = decision.param_class.unwrap_or(SegmentClass::Slug);
+                self.walk_param(ids, class, suffix.to_string(), prefix, inv);
+            }
+        }
+    }
+
+    fn walk_param(
+        &self,
+        mut ids: Vec<u32>,
+        class: SegmentClass,
+        suffix: String,
+        prefix: &mut Vec<TemplateSegment>,
+        inv: &mut Inventory,
+    ) {
+        ids.sort_unstable();
+        let prev = prefix.iter().rev().find_map(|s| match s {
+            TemplateSegment::Literal { text } => Some(text.as_str()),
+            TemplateSegment::Param { .. } => None,
+        });
+        let taken: Vec<String> = prefix
+            .iter()
+            .filter_map(|s| match s {
+                TemplateSegment::Param { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        let name = param_name(prev, class, &taken);
+        prefix.push(TemplateSegment::Param {
+            name,
+            class,
+            suffix,
+        });
+        self.walk(&ids, prefix, None, inv);
+        prefix.pop();
     }
 
     fn decide<'k>(
@@ -434,12 +519,7 @@ impl Walker<'_> {
             has_children |= !node.children.is_empty();
             for (k, d) in &node.leaves {
                 methods.insert(k.method.clone());
-                if !d.shape.is_empty() {
-                    shapes
-                        .entry(k.method.clone())
-                        .or_default()
-                        .extend(d.shape.iter().copied());
-                }
+                add_shapes(&mut shapes, &k.method, d);
             }
             for (seg, child) in node.children.iter().take(MAX_CHILD_SHAPES) {
                 let seg: &str = seg;
@@ -451,12 +531,7 @@ impl Walker<'_> {
                 // compared on the same sub-resource.
                 let label = if strong { "#" } else { seg };
                 for (k, d) in &self.trie.nodes[*child as usize].leaves {
-                    if !d.shape.is_empty() {
-                        shapes
-                            .entry(format!("{label}/{}", k.method))
-                            .or_default()
-                            .extend(d.shape.iter().copied());
-                    }
+                    add_shapes(&mut shapes, &format!("{label}/{}", k.method), d);
                 }
             }
         }

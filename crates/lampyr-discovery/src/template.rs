@@ -21,6 +21,9 @@ pub enum TemplateSegment {
         name: String,
         /// The class all (or most) observed values had; `Slug` when they were mixed words.
         class: SegmentClass,
+        /// Fixed text after the value inside the segment (`.json` in `{list}.json`).
+        #[serde(skip_serializing_if = "String::is_empty")]
+        suffix: String,
     },
 }
 
@@ -42,10 +45,11 @@ impl PathTemplate {
             .split('/')
             .filter(|s| !s.is_empty())
             .map(|s| {
-                if s.len() >= 2 && s.starts_with('{') && s.ends_with('}') {
+                if let (true, Some(close)) = (s.starts_with('{'), s.find('}')) {
                     TemplateSegment::Param {
-                        name: s[1..s.len() - 1].to_string(),
+                        name: s[1..close].to_string(),
                         class: SegmentClass::Slug,
+                        suffix: s[close + 1..].to_string(),
                     }
                 } else {
                     TemplateSegment::Literal {
@@ -79,7 +83,10 @@ impl PathTemplate {
                 .zip(segments)
                 .all(|(t, s)| match t {
                     TemplateSegment::Literal { text } => text == s.as_ref(),
-                    TemplateSegment::Param { .. } => !s.as_ref().is_empty(),
+                    TemplateSegment::Param { suffix, .. } => {
+                        let s = s.as_ref();
+                        s.len() > suffix.len() && s.ends_with(suffix.as_str())
+                    }
                 })
     }
 
@@ -119,7 +126,7 @@ impl fmt::Display for PathTemplate {
                         }
                     }
                 }
-                TemplateSegment::Param { name, .. } => write!(f, "{{{name}}}")?,
+                TemplateSegment::Param { name, suffix, .. } => write!(f, "{{{name}}}{suffix}")?,
             }
         }
         Ok(())
