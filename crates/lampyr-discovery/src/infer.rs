@@ -80,6 +80,9 @@ impl Default for InferOptions {
     }
 }
 
+/// Word values needed beside an id parameter to join it as a cohort of their own.
+const MIN_SECOND_COHORT: usize = 3;
+
 /// Siblings compared pairwise at most; past that the first ones (sorted) stand for all.
 const MAX_PAIRWISE: usize = 256;
 
@@ -226,6 +229,7 @@ pub(crate) fn split<'a>(
         out.param = strong.iter().map(|c| c.value).collect();
         let shapes: BTreeSet<(usize, u8)> = strong.iter().map(|c| char_shape(c.value)).collect();
         let joint = shapes.iter().fold(0u8, |acc, (_, m)| acc | m);
+        let mut rest: Vec<ChildInfo<'a>> = Vec::new();
         for c in weak {
             let (len, mask) = char_shape(c.value);
             let same_form = shapes.iter().any(|(l, _)| *l == len)
@@ -235,9 +239,21 @@ pub(crate) fn split<'a>(
                 // A word that only ever got 404 beside an id parameter: a miss on the param.
                 out.param.push(c.value);
             } else {
-                out.literals.push(c.value);
+                rest.push(c.clone());
             }
         }
+        // Words stay literal beside an id parameter (`/users/me`), unless they are a cohort of
+        // values themselves (a second parameter answering other methods, e.g. names beside ids).
+        if rest.len() >= MIN_SECOND_COHORT {
+            let words = split(&rest, depth, false, false, opts, debug);
+            if words.param.len() >= MIN_SECOND_COHORT {
+                out.param.extend(words.param);
+                out.literals.extend(words.literals);
+                out.noise.extend(words.noise);
+                return out;
+            }
+        }
+        out.literals.extend(rest.iter().map(|c| c.value));
         return out;
     }
 
@@ -282,6 +298,18 @@ pub(crate) fn split<'a>(
         .filter(|(i, _)| same[*i] > 0 && same[*i] >= distinct[*i])
         .map(|(_, c)| *c)
         .collect();
+    let is_upper = |c: &ChildInfo| {
+        c.value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let upper = typical.iter().filter(|c| is_upper(c)).count();
+    // Upper-case codes (`A`, `AAAA`, `CNAME`; currencies, countries) among alike siblings are
+    // values of one parameter even beside a lower-case static (`recordsets`).
+    let mut typical = typical;
+    if upper >= 3 && upper < typical.len() {
+        typical.retain(|c| is_upper(c));
+    }
     let n = typical.len();
     let digits = typical
         .iter()
@@ -291,10 +319,6 @@ pub(crate) fn split<'a>(
         .iter()
         .filter(|c| c.class == SegmentClass::Date)
         .count();
-    let upper = typical
-        .iter()
-        .filter(|c| c.value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
-        .count();
     // Alike values that lead to the same words below (`/{access}/{agent}/...` enums).
     let shared_below = n >= 3
         && typical.iter().all(|c| c.has_children)
@@ -303,7 +327,7 @@ pub(crate) fn split<'a>(
         && (n >= opts.min_cohort_by_count
             || (upper == n && n >= 3)
             || shared_below
-            || digits * 4 >= n
+            || (digits >= 1 && digits * 8 >= n)
             || (dates == n && depth >= 2));
     if let Some(label) = debug {
         eprintln!(
