@@ -178,6 +178,12 @@ fn char_shape(s: &str) -> (usize, u8) {
     (s.len(), mask)
 }
 
+fn is_camel(s: &str) -> bool {
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
 fn has_digit(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_digit())
 }
@@ -323,8 +329,11 @@ pub(crate) fn split<'a>(
     let shared_below = n >= 3
         && typical.iter().all(|c| c.has_children)
         && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5;
+    // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
+    // do not count towards a cohort by size alone.
+    let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
     let is_param = n >= 2
-        && (n >= opts.min_cohort_by_count
+        && (plain >= opts.min_cohort_by_count
             || (upper == n && n >= 3)
             || shared_below
             || (digits >= 1 && digits * 8 >= n)
