@@ -138,11 +138,11 @@ fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
             worst = Some(worst.map_or(j, |x: f64| x.min(j)));
         }
     }
-    if worst.is_some_and(|w| w < opts.distinct_below) {
-        return Relation::Distinct;
-    }
     if best.is_some_and(|b| b >= opts.typicality) {
         return Relation::Same;
+    }
+    if worst.is_some_and(|w| w < opts.distinct_below) {
+        return Relation::Distinct;
     }
     if a.below.intersection(&b.below).next().is_some() {
         return Relation::Same;
