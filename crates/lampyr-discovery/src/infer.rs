@@ -33,6 +33,8 @@ pub(crate) struct ChildInfo<'a> {
     pub below: BTreeSet<u64>,
     /// Leaf methods by relative depth in the sub-tree (ids and words below generalised).
     pub profile: BTreeSet<(u8, String)>,
+    /// Response field names anywhere below (up to a few levels), by relative depth and method.
+    pub deep: BTreeMap<String, BTreeSet<u64>>,
     /// Methods answered at this value.
     pub methods: BTreeSet<String>,
     /// True when paths continue below this value.
@@ -178,6 +180,24 @@ fn char_shape(s: &str) -> (usize, u8) {
     (s.len(), mask)
 }
 
+/// How alike two sub-trees' messages are: the mean overlap over (depth, method) keys both
+/// have; 1 when there is nothing to compare.
+fn deep_similarity(a: &ChildInfo, b: &ChildInfo) -> f64 {
+    let mut sum = 0.0;
+    let mut n = 0;
+    for (k, sa) in &a.deep {
+        if let Some(sb) = b.deep.get(k) {
+            sum += overlap(sa, sb);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        1.0
+    } else {
+        sum / n as f64
+    }
+}
+
 fn is_camel(s: &str) -> bool {
     s.as_bytes()
         .windows(2)
@@ -264,8 +284,16 @@ pub(crate) fn split<'a>(
     }
 
     // Only word-like values. Candidates exclude versions and noise.
+    let versions = weak
+        .iter()
+        .filter(|c| c.class == SegmentClass::Version)
+        .count();
     let (candidates, fixed): (Vec<&ChildInfo>, Vec<&ChildInfo>) = weak.iter().partition(|c| {
-        c.routed_hits > 0 && !matches!(c.class, SegmentClass::Version | SegmentClass::Other)
+        // Version-like values deep in a path are data (tags, branches: `v4.9`, `v6.1`); near
+        // the root, or one or two of them, they are API versions.
+        let data_version = c.class == SegmentClass::Version && depth >= 2 && versions >= 3;
+        c.routed_hits > 0
+            && (data_version || !matches!(c.class, SegmentClass::Version | SegmentClass::Other))
     });
     let mut noise_seen = Vec::new();
     for c in &fixed {
@@ -328,7 +356,8 @@ pub(crate) fn split<'a>(
     // Alike values that lead to the same words below (`/{access}/{agent}/...` enums).
     let shared_below = n >= 3
         && typical.iter().all(|c| c.has_children)
-        && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5;
+        && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5
+        && mean_pairwise(&typical, deep_similarity) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
     let plain = typical.iter().filter(|c| !is_camel(c.value)).count();

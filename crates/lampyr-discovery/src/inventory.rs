@@ -537,13 +537,19 @@ impl Walker<'_> {
         }
         let hits = self.subtree_hits(ids);
         let mut profile = BTreeSet::new();
+        let mut deep: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut frontier: Vec<u32> = ids.to_vec();
         for depth in 0..4u8 {
             let mut next = Vec::new();
             for &id in frontier.iter().take(256) {
                 let node = &self.trie.nodes[id as usize];
-                for k in node.leaves.keys() {
+                for (k, d) in &node.leaves {
                     profile.insert((depth, k.method.clone()));
+                    if depth > 0 && !d.res_shape.is_empty() {
+                        deep.entry(format!("{depth}:{}", k.method))
+                            .or_default()
+                            .extend(d.res_shape.iter().copied());
+                    }
                 }
                 next.extend(node.children.values().copied());
             }
@@ -557,6 +563,7 @@ impl Walker<'_> {
             below,
             methods,
             profile,
+            deep,
             has_children,
             routed_hits: routed,
         }
