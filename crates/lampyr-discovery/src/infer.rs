@@ -354,9 +354,12 @@ pub(crate) fn split<'a>(
         .filter(|c| c.class == SegmentClass::Date)
         .count();
     // Alike values that lead to the same words below (`/{access}/{agent}/...` enums).
+    let same_profile = typical
+        .windows(2)
+        .all(|w| w[0].profile == w[1].profile && !w[0].profile.is_empty());
     let shared_below = n >= 3
         && typical.iter().all(|c| c.has_children)
-        && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5
+        && (same_profile || mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5)
         && mean_pairwise(&typical, deep_similarity) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
