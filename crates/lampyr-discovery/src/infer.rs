@@ -43,6 +43,8 @@ pub(crate) struct ChildInfo<'a> {
     pub routed_hits: u64,
     /// Exchanges in the sub-tree.
     pub hits: u64,
+    /// A word already known as a parameter value elsewhere in the host's tree.
+    pub known: bool,
 }
 
 /// The decision for one template node.
@@ -261,7 +263,7 @@ pub(crate) fn split<'a>(
             let same_form = shapes.iter().any(|(l, _)| *l == len)
                 && mask & !joint == 0
                 && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
-            if c.routed_hits == 0 || (same_form && strong.len() >= 2) {
+            if c.routed_hits == 0 || c.known || (same_form && strong.len() >= 2) {
                 // A word that only ever got 404 beside an id parameter: a miss on the param.
                 out.param.push(c.value);
             } else {
@@ -302,6 +304,12 @@ pub(crate) fn split<'a>(
         } else {
             out.literals.push(c.value);
         }
+    }
+    if candidates.len() == 1 && candidates[0].known {
+        out.param.push(candidates[0].value);
+        out.param_class = Some(candidates[0].class);
+        out.noise = noise_seen;
+        return out;
     }
     if candidates.len() < 2 {
         out.literals.extend(candidates.iter().map(|c| c.value));
@@ -364,7 +372,9 @@ pub(crate) fn split<'a>(
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
     let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
-    let is_param = n >= 2
+    let known = candidates.iter().filter(|c| c.known).count();
+    let is_param = (known >= 1 && known * 2 >= candidates.len().min(n.max(1)))
+        || n >= 2
         && (plain >= opts.min_cohort_by_count
             || (upper == n && n >= 3)
             || shared_below
@@ -401,7 +411,7 @@ pub(crate) fn split<'a>(
             let joins = same[i] == 0
                 && distinct[i] == 0
                 && c.methods.iter().all(|m| cohort_methods.contains(m));
-            if typical_set.contains(c.value) || joins {
+            if typical_set.contains(c.value) || joins || c.known {
                 out.param.push(c.value);
             } else {
                 out.literals.push(c.value);

@@ -1,7 +1,8 @@
 //! The discovery engine: records exchanges into per-host trees, then templates them into an
 //! inventory of endpoints.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 
 use lampyr_core::Exchange;
@@ -12,6 +13,9 @@ use crate::segment::SegmentClass;
 use crate::stats::{insert_capped, merge_capped, TrafficStats};
 use crate::template::{param_name, PathTemplate, TemplateSegment};
 use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
+
+/// Word values remembered per host between the two templating passes.
+const MAX_LEARNED: usize = 100_000;
 
 /// Children per value whose shapes are compared when templating.
 const MAX_CHILD_SHAPES: usize = 64;
@@ -210,11 +214,27 @@ impl Discovery {
         };
         for (host, trie) in &self.hosts {
             let routed = subtree_routed(trie);
+            // Pass 1 learns which words are parameter values somewhere in this host's tree;
+            // pass 2 templates with that knowledge, so a value seen once under one node is
+            // recognised from its use under another (`kube-system` as a namespace).
+            let first = Walker {
+                cfg: &self.cfg,
+                host,
+                trie,
+                routed: &routed,
+                known: &HashSet::new(),
+                learned: RefCell::new(HashSet::new()),
+            };
+            let mut scratch = Inventory::default();
+            first.walk(&[0], &mut Vec::new(), None, &mut scratch);
+            let known = first.learned.into_inner();
             let walker = Walker {
                 cfg: &self.cfg,
                 host,
                 trie,
                 routed: &routed,
+                known: &known,
+                learned: RefCell::new(HashSet::new()),
             };
             walker.walk(&[0], &mut Vec::new(), None, &mut inv);
         }
@@ -301,6 +321,10 @@ struct Walker<'a> {
     host: &'a str,
     trie: &'a Trie<EndpointData>,
     routed: &'a [u64],
+    /// Word values found to be parameter values by the first pass.
+    known: &'a HashSet<String>,
+    /// Word values this pass folded into parameters.
+    learned: RefCell<HashSet<String>>,
 }
 
 impl Walker<'_> {
@@ -349,21 +373,23 @@ impl Walker<'_> {
             let covered = kids.keys().filter(|k| p.param.contains(**k)).count();
             covered * 2 >= kids.len()
         });
-        let mut decision = match pooled {
-            Some(p) => {
-                let mut d = Split::default();
-                for value in kids.keys() {
-                    if p.param.contains(*value) {
-                        d.param.push(value);
-                    } else {
-                        d.literals.push(value);
-                    }
+        let mut decision = self.decide(&kids, prefix);
+        if let Some(p) = pooled {
+            // The pooled decision adds the values it found; the node's own decision stands
+            // for the rest.
+            let mut d = Split::default();
+            for value in kids.keys() {
+                if p.param.contains(*value) || decision.param.contains(value) {
+                    d.param.push(value);
+                } else if decision.noise.contains(value) {
+                    d.noise.push(value);
+                } else {
+                    d.literals.push(value);
                 }
-                d.param_class = Some(p.class);
-                d
             }
-            None => self.decide(&kids, prefix),
-        };
+            d.param_class = decision.param_class.or(Some(p.class));
+            decision = d;
+        }
         for value in &decision.noise {
             inv.noise += self.subtree_hits(&kids[value]);
         }
@@ -462,10 +488,13 @@ impl Walker<'_> {
         kids: &'k BTreeMap<&'k str, Vec<u32>>,
         prefix: &[TemplateSegment],
     ) -> Split<'k> {
-        let infos: Vec<ChildInfo> = kids
+        let mut infos: Vec<ChildInfo> = kids
             .iter()
             .map(|(value, ids)| self.child_info(value, ids))
             .collect();
+        for info in &mut infos {
+            info.known = !prefix.is_empty() && self.known.contains(info.value);
+        }
         let depth = prefix.len();
         let (forced, forced_literals) = self.forced_at(prefix);
         let never = self.never_merge_at(prefix);
@@ -488,6 +517,20 @@ impl Walker<'_> {
                 .partition(|v| forced_literals.contains(**v));
             decision.literals.extend(lits);
             decision.param = params;
+        }
+        if decision.param.len() >= 2 {
+            let mut learned = self.learned.borrow_mut();
+            for info in &infos {
+                // Only compound words (`kube-system`, `alice368`) are remembered: a plain word
+                // may be a value in one place and a static name in another.
+                if matches!(info.class, SegmentClass::Slug | SegmentClass::WordNumber)
+                    && info.value != OVERFLOW
+                    && decision.param.contains(&info.value)
+                    && learned.len() < MAX_LEARNED
+                {
+                    learned.insert(info.value.to_string());
+                }
+            }
         }
         decision
     }
@@ -556,6 +599,7 @@ impl Walker<'_> {
             frontier = next;
         }
         ChildInfo {
+            known: false,
             hits,
             value,
             class: class_of(value),
