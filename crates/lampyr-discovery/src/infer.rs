@@ -41,8 +41,6 @@ pub(crate) struct ChildInfo<'a> {
     pub has_children: bool,
     /// Exchanges in the sub-tree whose response says the path exists.
     pub routed_hits: u64,
-    /// Exchanges in the sub-tree.
-    pub hits: u64,
     /// A word already known as a parameter value elsewhere in the host's tree.
     pub known: bool,
 }

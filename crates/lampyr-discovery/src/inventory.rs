@@ -7,6 +7,9 @@ use std::hash::{Hash, Hasher};
 
 use lampyr_core::Exchange;
 
+use crate::auth::AuthSummary;
+use crate::graphql;
+use crate::params::{BodyKind, ParamShapes};
 use crate::infer::{class_of, split, ChildInfo, InferOptions, Split};
 use crate::path::split_path;
 use crate::segment::SegmentClass;
@@ -44,17 +47,72 @@ pub struct DiscoveryConfig {
 pub struct EndpointData {
     /// Traffic statistics.
     pub traffic: TrafficStats,
+    /// Parameter structure: query, headers, cookies, request and response bodies.
+    pub shapes: ParamShapes,
+    /// Credentials seen (kinds and names only, never values).
+    pub auth: AuthSummary,
     /// Hashed top-level response field names (2xx), used to compare siblings.
     res_shape: BTreeSet<u64>,
     /// Hashed top-level request body field names, used to compare siblings.
     req_shape: BTreeSet<u64>,
 }
 
+/// Bodies parsed once per exchange and shared by every consumer.
+pub(crate) struct ParsedBodies {
+    pub request: Option<serde_json::Value>,
+    pub response: Option<serde_json::Value>,
+}
+
+impl ParsedBodies {
+    pub(crate) fn of(ex: &Exchange) -> Self {
+        fn parse(body: &lampyr_core::Body, media: Option<String>) -> Option<serde_json::Value> {
+            if body.is_empty() || body.truncated() {
+                return None;
+            }
+            let json_media = media
+                .as_deref()
+                .is_some_and(|m| BodyKind::of(m) == BodyKind::Json);
+            let looks_json = matches!(
+                body.bytes().iter().find(|b| !b.is_ascii_whitespace()),
+                Some(b'{' | b'[')
+            );
+            if json_media || (media.is_none() && looks_json) {
+                serde_json::from_slice(body.bytes()).ok()
+            } else {
+                None
+            }
+        }
+        let request = parse(&ex.request.body, ex.request.media_type());
+        let response = ex
+            .response
+            .as_ref()
+            .and_then(|r| parse(&r.body, r.media_type()));
+        Self { request, response }
+    }
+}
+
 impl EndpointData {
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
+        let parsed = ParsedBodies::of(ex);
+        self.observe_parsed(ex, &parsed);
+    }
+
+    pub(crate) fn observe_parsed(&mut self, ex: &Exchange, parsed: &ParsedBodies) {
         self.traffic.observe(ex);
-        let (req, res) = shape_keys(ex);
+        self.shapes
+            .observe_with_json(ex, parsed.request.as_ref(), parsed.response.as_ref());
+        self.auth.observe(&ex.request);
+        let mut req = Vec::new();
+        let mut res = Vec::new();
+        if let Some(v) = &parsed.request {
+            json_keys(v, "req", &mut req);
+        }
+        if let (Some(v), Some(r)) = (&parsed.response, &ex.response) {
+            if (200..300).contains(&r.status) {
+                json_keys(v, "res", &mut res);
+            }
+        }
         for key in req {
             if !self.req_shape.contains(&key) {
                 insert_capped(&mut self.req_shape, key, MAX_SHAPE_KEYS);
@@ -70,6 +128,8 @@ impl EndpointData {
     /// Adds another endpoint's data.
     pub fn merge(&mut self, other: &EndpointData) {
         self.traffic.merge(&other.traffic);
+        self.shapes.merge(&other.shapes);
+        self.auth.merge(&other.auth);
         merge_capped(&mut self.req_shape, &other.req_shape, MAX_SHAPE_KEYS);
         merge_capped(&mut self.res_shape, &other.res_shape, MAX_SHAPE_KEYS);
     }
@@ -98,11 +158,9 @@ impl Hasher for Fnv {
     }
 }
 
-fn json_keys(body: &[u8], prefix: &str, out: &mut Vec<u64>) {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return;
-    };
-    let obj = match &v {
+/// Top-level field names of a JSON body (of the first object item for an array).
+fn json_keys(v: &serde_json::Value, prefix: &str, out: &mut Vec<u64>) {
+    let obj = match v {
         serde_json::Value::Object(o) => Some(o),
         serde_json::Value::Array(a) => a.iter().find_map(|i| i.as_object()),
         _ => None,
@@ -114,22 +172,6 @@ fn json_keys(body: &[u8], prefix: &str, out: &mut Vec<u64>) {
     } else {
         out.push(hash_of(&[prefix, "<scalar>"]));
     }
-}
-
-/// Top-level field names of the request body and of a 2xx response body. Query names are
-/// left out: optional parameters make them vary too much between calls of one endpoint.
-fn shape_keys(ex: &Exchange) -> (Vec<u64>, Vec<u64>) {
-    let mut req = Vec::new();
-    let mut res = Vec::new();
-    if !ex.request.body.is_empty() {
-        json_keys(ex.request.body.bytes(), "req", &mut req);
-    }
-    if let Some(r) = &ex.response {
-        if (200..300).contains(&r.status) && !r.body.is_empty() {
-            json_keys(r.body.bytes(), "res", &mut res);
-        }
-    }
-    (req, res)
 }
 
 /// One discovered endpoint.
@@ -190,16 +232,22 @@ impl Discovery {
         let segments = split_path(&ex.request.path);
         let trie = self.hosts.entry(host).or_default();
         let node = trie.insert_path(&segments, &self.cfg.limits);
+        let parsed = ParsedBodies::of(ex);
+        // GraphQL: one endpoint per operation (the first of a batch names it).
+        let operation = graphql::operations_with_json(&ex.request, parsed.request.as_ref())
+            .into_iter()
+            .next()
+            .map(|op| format!("{} {}", op.kind.as_str(), op.name));
         let key = LeafKey {
             method: ex.request.method.to_ascii_uppercase(),
-            operation: None,
+            operation,
         };
         let leaves = &mut trie.nodes[node as usize].leaves;
         if let Some(data) = leaves.get_mut(&key) {
-            data.observe(ex);
+            data.observe_parsed(ex, &parsed);
         } else if self.leaves < self.cfg.limits.max_leaves {
             self.leaves += 1;
-            leaves.entry(key).or_default().observe(ex);
+            leaves.entry(key).or_default().observe_parsed(ex, &parsed);
         } else {
             self.dropped += 1;
         }
@@ -578,7 +626,6 @@ impl Walker<'_> {
                 }
             }
         }
-        let hits = self.subtree_hits(ids);
         let mut profile = BTreeSet::new();
         let mut deep: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut frontier: Vec<u32> = ids.to_vec();
@@ -600,7 +647,6 @@ impl Walker<'_> {
         }
         ChildInfo {
             known: false,
-            hits,
             value,
             class: class_of(value),
             shapes,

@@ -32,6 +32,7 @@ pub fn export(inv: &Inventory) -> Value {
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut op_ids: BTreeSet<String> = BTreeSet::new();
+    let mut schemes: BTreeMap<String, Value> = BTreeMap::new();
     for e in &inv.endpoints {
         let norm = normalised(e);
         let key = keys
@@ -54,14 +55,30 @@ pub fn export(inv: &Inventory) -> Value {
             // Same method and path, e.g. two GraphQL operations: the first describes it.
             continue;
         }
-        let op = operation(e, &key, &mut op_ids);
+        let mut op = operation(e, &key, &mut op_ids);
+        // Security: the schemes seen on this endpoint; `{}` (anonymous) is listed too when
+        // some requests carried no credential.
+        let mut requirements = Vec::new();
+        for (kind, name) in e.data.auth.schemes.keys() {
+            if let Some((id, def)) = crate::openapi_params::security_scheme(*kind, name) {
+                requirements.push(json!({ id.clone(): [] }));
+                schemes.insert(id, def);
+            }
+        }
+        if !requirements.is_empty() {
+            if !e.data.auth.is_authenticated_always() {
+                requirements.push(json!({}));
+            }
+            requirements.dedup();
+            op["security"] = Value::Array(requirements);
+        }
         item.insert(method, op);
     }
     let paths: Map<String, Value> = paths
         .into_iter()
         .map(|(k, v)| (k, Value::Object(v)))
         .collect();
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Discovered API",
@@ -74,7 +91,11 @@ pub fn export(inv: &Inventory) -> Value {
         },
         "servers": servers,
         "paths": paths,
-    })
+    });
+    if !schemes.is_empty() {
+        doc["components"] = json!({ "securitySchemes": schemes });
+    }
+    doc
 }
 
 fn is_openapi_method(m: &str) -> bool {

@@ -1,0 +1,836 @@
+//! Authentication detection: which credentials a request carries, never their values.
+//!
+//! [`detect`] looks at the `Authorization` header, API-key-like headers and query parameters,
+//! and session cookies. What it keeps is safe to store and report: the scheme, where the
+//! credential was (header, query or cookie name) and, for JWTs, the header fields and the claim
+//! *names* read without verifying the signature. Passwords, tokens, user names and claim values
+//! other than `iss` are never kept. mTLS is not visible in an [`Request`] and is not detected.
+//!
+//! [`AuthSummary`] is the per-endpoint, mergeable view (commutative and associative, bounded).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+use lampyr_core::Request;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::params::{cookie_pairs, query_pairs};
+use crate::schema::contains_ignore_case;
+
+/// Longest token that is decoded as a JWT (bytes).
+pub const MAX_JWT_LEN: usize = 16 * 1024;
+/// Most claim names kept from one JWT (the lexicographically smallest).
+pub const MAX_JWT_CLAIMS: usize = 64;
+/// Longest credential name (header, query or cookie) kept; longer names are cut.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// Kind of credential seen on a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    /// No credential at all.
+    None,
+    /// `Authorization: Basic`.
+    Basic,
+    /// `Authorization: Bearer` with an opaque token.
+    Bearer,
+    /// `Authorization: Bearer` (or DPoP, or a bare token) holding a JWT.
+    Jwt,
+    /// An API key or token in a non-standard header (`X-API-Key`, ...).
+    ApiKeyHeader,
+    /// An API key or token in the query string (`?api_key=`, `?access_token=`, ...).
+    ApiKeyQuery,
+    /// A session or token cookie.
+    SessionCookie,
+    /// Another `Authorization` scheme (Digest, Negotiate, NTLM, AWS4-HMAC-SHA256, ...).
+    Other,
+}
+
+/// One credential seen on one request. Holds no secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuthObservation {
+    /// What kind of credential.
+    pub kind: AuthKind,
+    /// Where it was: lower-case header name, exact query parameter or cookie name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `Authorization` scheme, lower-case (`basic`, `bearer`, `digest`...), when it came
+    /// from that header with a scheme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// What the credential says about itself when it is a JWT (in any location).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<JwtInfo>,
+    /// Basic only: whether the decoded credentials name a user (`None` when undecodable).
+    /// The user name and password themselves are never kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basic_has_user: Option<bool>,
+}
+
+impl AuthObservation {
+    fn new(kind: AuthKind, name: Option<&str>) -> Self {
+        Self {
+            kind,
+            name: name.map(bounded_name),
+            scheme: None,
+            jwt: None,
+            basic_has_user: None,
+        }
+    }
+}
+
+/// The non-secret parts of a JWT, decoded without verifying it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JwtInfo {
+    /// Header `alg` (`HS256`, `RS256`, `none`...): weak or missing algorithms are posture issues.
+    pub alg: String,
+    /// Header `typ`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    /// Header `kid` (a key id, not a key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// Payload `iss` (who issued it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Payload claim names (values are never kept), at most [`MAX_JWT_CLAIMS`].
+    pub claims: BTreeSet<String>,
+    /// Whether the payload has an `exp` claim (tokens without one never expire).
+    pub has_exp: bool,
+    /// True for a JWE (5 parts): the payload is encrypted and claims are unknown.
+    pub encrypted: bool,
+}
+
+const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+const B64STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes the header and payload of a compact JWS (3 parts) or the header of a JWE (5 parts)
+/// without verifying anything. `None` when `token` is not a JWT.
+pub fn decode_jwt(token: &str) -> Option<JwtInfo> {
+    let token = token.trim();
+    if token.len() > MAX_JWT_LEN || !token.starts_with("ey") {
+        return None;
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 && parts.len() != 5 {
+        return None;
+    }
+    let header = decode_json_object(parts[0])?;
+    let alg = bounded_string(header.get("alg")?.as_str()?, 32)?;
+    let mut info = JwtInfo {
+        alg,
+        typ: header
+            .get("typ")
+            .and_then(Value::as_str)
+            .and_then(|s| bounded_string(s, 64)),
+        kid: header
+            .get("kid")
+            .and_then(Value::as_str)
+            .and_then(|s| bounded_string(s, 128)),
+        iss: None,
+        claims: BTreeSet::new(),
+        has_exp: false,
+        encrypted: parts.len() == 5,
+    };
+    if info.encrypted {
+        return Some(info);
+    }
+    let payload = decode_json_object(parts[1])?;
+    info.iss = payload
+        .get("iss")
+        .and_then(Value::as_str)
+        .and_then(|s| bounded_string(s, 256));
+    info.has_exp = payload.contains_key("exp");
+    for k in payload.keys().filter(|k| k.len() <= 64) {
+        if info.claims.len() < MAX_JWT_CLAIMS {
+            info.claims.insert(k.clone());
+        } else if info.claims.last().is_some_and(|last| k < last) {
+            info.claims.pop_last();
+            info.claims.insert(k.clone());
+        }
+    }
+    Some(info)
+}
+
+fn decode_json_object(part: &str) -> Option<serde_json::Map<String, Value>> {
+    let bytes = B64URL.decode(part).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// A string kept only when short and printable; `None` otherwise.
+fn bounded_string(s: &str, max: usize) -> Option<String> {
+    (s.len() <= max && !s.chars().any(char::is_control)).then(|| s.to_owned())
+}
+
+fn bounded_name(s: &str) -> String {
+    let mut end = s.len().min(MAX_NAME_LEN);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+/// Every credential on `req`, in the order header, API-key headers, query, cookies; one
+/// observation per (kind, name). Never empty: a request without any credential gives exactly
+/// one observation of kind [`AuthKind::None`].
+pub fn detect(req: &Request) -> Vec<AuthObservation> {
+    let mut out: Vec<AuthObservation> = Vec::new();
+    let mut push = |o: AuthObservation| {
+        if !out.iter().any(|x| x.kind == o.kind && x.name == o.name) {
+            out.push(o);
+        }
+    };
+    for (name, value) in req.headers.iter() {
+        if name.eq_ignore_ascii_case("authorization") {
+            if let Some(o) = authorization(value) {
+                push(o);
+            }
+        } else if is_credential_header(name) && !value.trim().is_empty() {
+            let lower = name.to_ascii_lowercase();
+            let mut o = AuthObservation::new(AuthKind::ApiKeyHeader, Some(&lower));
+            let v = value.trim();
+            let v = strip_scheme(v, "bearer").unwrap_or(v);
+            o.jwt = decode_jwt(v);
+            push(o);
+        }
+    }
+    if let Some(q) = req.query.as_deref() {
+        for (name, value) in query_pairs(q) {
+            if is_credential_query(&name) && !value.is_empty() {
+                let mut o = AuthObservation::new(AuthKind::ApiKeyQuery, Some(&name));
+                o.jwt = decode_jwt(&value);
+                push(o);
+            }
+        }
+    }
+    for header in req.headers.get_all("cookie") {
+        for (name, value) in cookie_pairs(header) {
+            if is_session_cookie(name) && !value.is_empty() {
+                let mut o = AuthObservation::new(AuthKind::SessionCookie, Some(name));
+                o.jwt = decode_jwt(value);
+                push(o);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(AuthObservation::new(AuthKind::None, None));
+    }
+    out
+}
+
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (s, rest) = value.split_once(|c: char| c.is_ascii_whitespace())?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
+/// Classifies one `Authorization` header value.
+fn authorization(value: &str) -> Option<AuthObservation> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let name = Some("authorization");
+    let Some((scheme, rest)) = value.split_once(|c: char| c.is_ascii_whitespace()) else {
+        // A bare token: a JWT, or an API key passed as the whole header.
+        let jwt = decode_jwt(value);
+        let kind = if jwt.is_some() {
+            AuthKind::Jwt
+        } else {
+            AuthKind::ApiKeyHeader
+        };
+        let mut o = AuthObservation::new(kind, name);
+        o.jwt = jwt;
+        return Some(o);
+    };
+    let rest = rest.trim();
+    let scheme_lc = scheme.to_ascii_lowercase();
+    let mut o = match scheme_lc.as_str() {
+        "basic" => {
+            let mut o = AuthObservation::new(AuthKind::Basic, name);
+            o.basic_has_user = B64STD.decode(rest).ok().and_then(|raw| {
+                let colon = raw.iter().position(|&c| c == b':')?;
+                Some(colon > 0)
+            });
+            o
+        }
+        "bearer" | "dpop" => {
+            let jwt = decode_jwt(rest);
+            let kind = if jwt.is_some() {
+                AuthKind::Jwt
+            } else {
+                AuthKind::Bearer
+            };
+            let mut o = AuthObservation::new(kind, name);
+            o.jwt = jwt;
+            o
+        }
+        "token" | "apikey" | "api-key" | "key" | "api_key" => {
+            let mut o = AuthObservation::new(AuthKind::ApiKeyHeader, name);
+            o.jwt = decode_jwt(rest);
+            o
+        }
+        _ => AuthObservation::new(AuthKind::Other, name),
+    };
+    let scheme_ok = scheme.len() <= 32
+        && scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.+!#$%&'*^`|~".contains(&c));
+    o.scheme = scheme_ok.then_some(scheme_lc);
+    Some(o)
+}
+
+/// A request header (not `Authorization`) that carries an API key or token. Matches names like
+/// `x-api-key`, `api-key`, `apikey`, `x-auth-token`, `x-api-token`, `x-access-token`,
+/// `ocp-apim-subscription-key`, `x-amz-security-token`, `private-token`; CSRF, paging and
+/// idempotency tokens are not credentials.
+pub fn is_credential_header(name: &str) -> bool {
+    if name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("proxy-authorization")
+    {
+        return false;
+    }
+    const NOT: [&str; 8] = [
+        "csrf",
+        "xsrf",
+        "page",
+        "next",
+        "continuation",
+        "idempotency",
+        "nonce",
+        "request-id",
+    ];
+    if NOT.iter().any(|n| contains_ignore_case(name, n)) {
+        return false;
+    }
+    const EXACT: [&str; 5] = [
+        "x-auth",
+        "x-authorization",
+        "x-session",
+        "x-session-id",
+        "x-sessionid",
+    ];
+    const PARTS: [&str; 9] = [
+        "api-key",
+        "apikey",
+        "api_key",
+        "token",
+        "secret",
+        "access-key",
+        "subscription-key",
+        "auth-key",
+        "functions-key",
+    ];
+    EXACT.iter().any(|e| name.eq_ignore_ascii_case(e))
+        || PARTS.iter().any(|p| contains_ignore_case(name, p))
+}
+
+/// A query parameter that carries an API key or token (`api_key`, `apikey`, `key`, `token`,
+/// `access_token`, `client_secret`, `x-amz-credential`, ...). Case-insensitive, exact names.
+pub fn is_credential_query(name: &str) -> bool {
+    const NAMES: [&str; 25] = [
+        "access_token",
+        "accesstoken",
+        "api_key",
+        "apikey",
+        "api-key",
+        "api_token",
+        "apitoken",
+        "key",
+        "token",
+        "auth",
+        "auth_token",
+        "authtoken",
+        "client_secret",
+        "secret",
+        "jwt",
+        "id_token",
+        "session",
+        "sessionid",
+        "session_id",
+        "sid",
+        "x-api-key",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-credential",
+        "subscription-key",
+    ];
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// A cookie that carries a session or a token: `session`, `sessionid`, `sid`, `JSESSIONID`,
+/// `PHPSESSID`, `connect.sid`, `ASP.NET_SessionId`, `*_session`, `*sessid`, token cookies...
+/// The `__Host-` and `__Secure-` prefixes are ignored; CSRF cookies are not sessions.
+pub fn is_session_cookie(name: &str) -> bool {
+    let mut n = name;
+    for prefix in ["__Host-", "__Secure-"] {
+        if let Some(head) = n.get(..prefix.len()) {
+            if head.eq_ignore_ascii_case(prefix) {
+                n = &n[prefix.len()..];
+            }
+        }
+    }
+    if n.is_empty()
+        || n.len() > MAX_NAME_LEN
+        || contains_ignore_case(n, "csrf")
+        || contains_ignore_case(n, "xsrf")
+    {
+        return false;
+    }
+    let lc = n.to_ascii_lowercase();
+    const EXACT: [&str; 20] = [
+        "session",
+        "sessionid",
+        "session_id",
+        "sess",
+        "sessid",
+        "sid",
+        "jsessionid",
+        "phpsessid",
+        "connect.sid",
+        "express.sid",
+        "asp.net_sessionid",
+        "cfid",
+        "cftoken",
+        "auth",
+        "jwt",
+        "koa.sess",
+        "koa:sess",
+        "rack.session",
+        "ci_session",
+        "_session_id",
+    ];
+    EXACT.contains(&lc.as_str())
+        || [
+            "_session",
+            "-session",
+            ".session",
+            "sessionid",
+            "sessid",
+            "_sess",
+            ".sid",
+            "_sid",
+        ]
+        .iter()
+        .any(|s| lc.ends_with(s))
+        || lc.starts_with("aspsessionid")
+        || lc.starts_with("wordpress_logged_in")
+        || lc.starts_with("session")
+        || lc.contains("token")
+        || lc.contains("auth")
+}
+
+/// Most (kind, name) pairs kept per summary (the smallest, so merging stays order independent).
+pub const MAX_SCHEMES: usize = 32;
+/// Most JWT algorithms, issuers or claim names kept per summary.
+pub const MAX_JWT_VALUES: usize = 64;
+
+/// What the JWTs seen on an endpoint look like. Mergeable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct JwtSummary {
+    /// JWTs seen (one request may carry several).
+    pub tokens: u64,
+    /// JWTs without an `exp` claim (never expire), JWE excluded.
+    pub without_exp: u64,
+    /// Count per header `alg`.
+    pub algs: BTreeMap<String, u64>,
+    /// Count per `iss`.
+    pub issuers: BTreeMap<String, u64>,
+    /// Count per claim name.
+    pub claims: BTreeMap<String, u64>,
+}
+
+/// Per-endpoint authentication summary: counts per (kind, name), unauthenticated requests and
+/// JWT properties. Commutative and associative merge; every map keeps its smallest keys only
+/// (at most `limit + 1`), so attacker-chosen names cannot grow it without bound.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AuthSummary {
+    /// Requests observed.
+    pub requests: u64,
+    /// Requests with no credential at all.
+    pub unauthenticated: u64,
+    /// Requests per (kind, location name; empty when none). Serialized as a list of
+    /// `{kind, name, count}`.
+    #[serde(serialize_with = "serialize_schemes")]
+    pub schemes: BTreeMap<(AuthKind, String), u64>,
+    /// JWT properties.
+    pub jwt: JwtSummary,
+}
+
+fn serialize_schemes<S: Serializer>(
+    m: &BTreeMap<(AuthKind, String), u64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        kind: AuthKind,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        name: &'a str,
+        count: u64,
+    }
+    let mut seq = s.serialize_seq(Some(m.len()))?;
+    for ((kind, name), count) in m {
+        seq.serialize_element(&Entry {
+            kind: *kind,
+            name,
+            count: *count,
+        })?;
+    }
+    seq.end()
+}
+
+fn add_bounded<K: Ord + Clone>(m: &mut BTreeMap<K, u64>, k: &K, n: u64, limit: usize) {
+    if let Some(c) = m.get_mut(k) {
+        *c = c.saturating_add(n);
+        return;
+    }
+    if m.len() > limit && m.last_key_value().is_some_and(|(last, _)| k > last) {
+        return;
+    }
+    m.insert(k.clone(), n);
+    while m.len() > limit + 1 {
+        m.pop_last();
+    }
+}
+
+fn merge_bounded<K: Ord + Clone>(dst: &mut BTreeMap<K, u64>, src: &BTreeMap<K, u64>, limit: usize) {
+    for (k, n) in src {
+        add_bounded(dst, k, *n, limit);
+    }
+}
+
+impl AuthSummary {
+    /// Detects and records the credentials of one request.
+    pub fn observe(&mut self, req: &Request) {
+        self.observe_detected(&detect(req));
+    }
+
+    /// Records what [`detect`] returned for one request (when the caller already has it).
+    pub fn observe_detected(&mut self, obs: &[AuthObservation]) {
+        self.requests = self.requests.saturating_add(1);
+        if obs.iter().all(|o| o.kind == AuthKind::None) {
+            self.unauthenticated = self.unauthenticated.saturating_add(1);
+        }
+        // Count each (kind, name) once per request.
+        let mut seen: BTreeSet<(AuthKind, &str)> = BTreeSet::new();
+        for o in obs {
+            let name = o.name.as_deref().unwrap_or("");
+            if seen.insert((o.kind, name)) {
+                add_bounded(
+                    &mut self.schemes,
+                    &(o.kind, name.to_owned()),
+                    1,
+                    MAX_SCHEMES,
+                );
+            }
+            if let Some(j) = &o.jwt {
+                let js = &mut self.jwt;
+                js.tokens = js.tokens.saturating_add(1);
+                if !j.has_exp && !j.encrypted {
+                    js.without_exp = js.without_exp.saturating_add(1);
+                }
+                add_bounded(&mut js.algs, &j.alg, 1, MAX_JWT_VALUES);
+                if let Some(iss) = &j.iss {
+                    add_bounded(&mut js.issuers, iss, 1, MAX_JWT_VALUES);
+                }
+                for c in &j.claims {
+                    add_bounded(&mut js.claims, c, 1, MAX_JWT_VALUES);
+                }
+            }
+        }
+    }
+
+    /// Merges another summary. Commutative and associative.
+    pub fn merge(&mut self, o: &AuthSummary) {
+        self.requests = self.requests.saturating_add(o.requests);
+        self.unauthenticated = self.unauthenticated.saturating_add(o.unauthenticated);
+        merge_bounded(&mut self.schemes, &o.schemes, MAX_SCHEMES);
+        self.jwt.tokens = self.jwt.tokens.saturating_add(o.jwt.tokens);
+        self.jwt.without_exp = self.jwt.without_exp.saturating_add(o.jwt.without_exp);
+        merge_bounded(&mut self.jwt.algs, &o.jwt.algs, MAX_JWT_VALUES);
+        merge_bounded(&mut self.jwt.issuers, &o.jwt.issuers, MAX_JWT_VALUES);
+        merge_bounded(&mut self.jwt.claims, &o.jwt.claims, MAX_JWT_VALUES);
+    }
+
+    /// Credential kinds seen, without [`AuthKind::None`].
+    pub fn kinds(&self) -> BTreeSet<AuthKind> {
+        self.schemes
+            .keys()
+            .map(|(k, _)| *k)
+            .filter(|k| *k != AuthKind::None)
+            .collect()
+    }
+
+    /// True when requests were seen and every one carried some credential.
+    pub fn is_authenticated_always(&self) -> bool {
+        self.requests > 0 && self.unauthenticated == 0
+    }
+
+    /// True when some request carried no credential at all.
+    pub fn is_unauthenticated_sometimes(&self) -> bool {
+        self.unauthenticated > 0
+    }
+
+    /// Share of requests without any credential (0 when nothing was seen).
+    pub fn unauthenticated_ratio(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.unauthenticated as f64 / self.requests as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lampyr_core::Headers;
+    use proptest::prelude::*;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    fn jwt(header: &str, payload: &str) -> String {
+        format!("{}.{}.sig", b64(header), b64(payload))
+    }
+
+    fn req(headers: &[(&str, &str)], query: Option<&str>) -> Request {
+        Request {
+            headers: headers.iter().copied().collect::<Headers>(),
+            query: query.map(str::to_owned),
+            ..Request::default()
+        }
+    }
+
+    fn kinds(r: &Request) -> Vec<(AuthKind, Option<String>)> {
+        detect(r).into_iter().map(|o| (o.kind, o.name)).collect()
+    }
+
+    #[test]
+    fn no_credentials_gives_none() {
+        let r = req(
+            &[("Accept", "*/*"), ("Cookie", "theme=dark; csrftoken=x")],
+            Some("q=1"),
+        );
+        assert_eq!(kinds(&r), [(AuthKind::None, None)]);
+    }
+
+    #[test]
+    fn basic_keeps_only_user_presence() {
+        let r = req(&[("Authorization", "Basic YWxpY2U6aHVudGVyMg==")], None); // alice:hunter2
+        let o = &detect(&r)[0];
+        assert_eq!(o.kind, AuthKind::Basic);
+        assert_eq!(o.basic_has_user, Some(true));
+        assert_eq!(o.scheme.as_deref(), Some("basic"));
+        let shown = format!("{o:?} {}", serde_json::to_string(o).unwrap());
+        assert!(
+            !shown.contains("alice") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        let r = req(&[("Authorization", "Basic OnB3")], None); // ":pw"
+        assert_eq!(detect(&r)[0].basic_has_user, Some(false));
+        let r = req(&[("Authorization", "Basic !!!")], None);
+        assert_eq!(detect(&r)[0].basic_has_user, None);
+    }
+
+    #[test]
+    fn bearer_jwt_is_decoded_without_values() {
+        let token = jwt(
+            r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#,
+            r#"{"iss":"https://id.example","sub":"user-42","exp":1700000000,"role":"admin"}"#,
+        );
+        let r = req(&[("authorization", &format!("Bearer {token}"))], None);
+        let o = &detect(&r)[0];
+        assert_eq!(o.kind, AuthKind::Jwt);
+        let j = o.jwt.as_ref().unwrap();
+        assert_eq!(j.alg, "HS256");
+        assert_eq!(j.typ.as_deref(), Some("JWT"));
+        assert_eq!(j.kid.as_deref(), Some("k1"));
+        assert_eq!(j.iss.as_deref(), Some("https://id.example"));
+        assert!(j.has_exp && !j.encrypted);
+        assert_eq!(
+            j.claims.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["exp", "iss", "role", "sub"]
+        );
+        let shown = serde_json::to_string(o).unwrap();
+        assert!(
+            !shown.contains("user-42") && !shown.contains("admin\""),
+            "{shown}"
+        );
+        // alg none, no exp.
+        let none = jwt(r#"{"alg":"none"}"#, r#"{"sub":"x"}"#);
+        let j = decode_jwt(&none.replace(".sig", ".")).unwrap();
+        assert_eq!(j.alg, "none");
+        assert!(!j.has_exp);
+        // JWE: header only.
+        let jwe = format!("{}.a.b.c.d", b64(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#));
+        assert!(decode_jwt(&jwe).unwrap().encrypted);
+    }
+
+    #[test]
+    fn opaque_bearer_and_other_schemes() {
+        let r = req(&[("Authorization", "Bearer abc123opaque")], None);
+        assert_eq!(
+            kinds(&r),
+            [(AuthKind::Bearer, Some("authorization".into()))]
+        );
+        let r = req(
+            &[("Authorization", "Digest username=\"a\", realm=\"r\"")],
+            None,
+        );
+        let o = &detect(&r)[0];
+        assert_eq!(
+            (o.kind, o.scheme.as_deref()),
+            (AuthKind::Other, Some("digest"))
+        );
+        let r = req(&[("Authorization", "Token abc")], None);
+        assert_eq!(detect(&r)[0].kind, AuthKind::ApiKeyHeader);
+        let r = req(&[("Authorization", "rawkey123")], None);
+        assert_eq!(detect(&r)[0].kind, AuthKind::ApiKeyHeader);
+    }
+
+    #[test]
+    fn api_keys_in_headers_and_query() {
+        let r = req(
+            &[
+                ("X-API-Key", "k"),
+                ("X-CSRF-Token", "c"),
+                ("X-Auth-Token", "t"),
+                ("Ocp-Apim-Subscription-Key", "s"),
+            ],
+            Some("api_key=abc&page=2&access_token=&Token=z"),
+        );
+        assert_eq!(
+            kinds(&r),
+            [
+                (AuthKind::ApiKeyHeader, Some("x-api-key".into())),
+                (AuthKind::ApiKeyHeader, Some("x-auth-token".into())),
+                (
+                    AuthKind::ApiKeyHeader,
+                    Some("ocp-apim-subscription-key".into())
+                ),
+                (AuthKind::ApiKeyQuery, Some("api_key".into())),
+                (AuthKind::ApiKeyQuery, Some("Token".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn session_cookies() {
+        let r = req(
+            &[("Cookie", "theme=dark; JSESSIONID=abc; __Host-session=x; _ga=1; XSRF-TOKEN=y; rails_session=q")],
+            None,
+        );
+        assert_eq!(
+            kinds(&r),
+            [
+                (AuthKind::SessionCookie, Some("JSESSIONID".into())),
+                (AuthKind::SessionCookie, Some("__Host-session".into())),
+                (AuthKind::SessionCookie, Some("rails_session".into())),
+            ]
+        );
+        for n in [
+            "PHPSESSID",
+            "connect.sid",
+            "ASP.NET_SessionId",
+            "sid",
+            "access_token",
+            "laravel_session",
+        ] {
+            assert!(is_session_cookie(n), "{n}");
+        }
+        for n in ["theme", "_ga", "csrftoken", "lang"] {
+            assert!(!is_session_cookie(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn summary_counts_and_merges() {
+        let token = jwt(r#"{"alg":"RS256"}"#, r#"{"iss":"me","sub":"1"}"#);
+        let a = req(&[("Authorization", &format!("Bearer {token}"))], None);
+        let b = req(&[], None);
+        let c = req(&[("X-Api-Key", "1")], None);
+        let mut s1 = AuthSummary::default();
+        s1.observe(&a);
+        s1.observe(&b);
+        let mut s2 = AuthSummary::default();
+        s2.observe(&c);
+        let mut m1 = s1.clone();
+        m1.merge(&s2);
+        let mut m2 = s2.clone();
+        m2.merge(&s1);
+        assert_eq!(m1, m2);
+        assert_eq!(m1.requests, 3);
+        assert_eq!(m1.unauthenticated, 1);
+        assert!(!m1.is_authenticated_always());
+        assert_eq!(
+            m1.kinds(),
+            BTreeSet::from([AuthKind::Jwt, AuthKind::ApiKeyHeader])
+        );
+        assert_eq!(m1.jwt.without_exp, 1);
+        assert_eq!(m1.jwt.algs.get("RS256"), Some(&1));
+        assert_eq!(m1.jwt.issuers.get("me"), Some(&1));
+        let v = serde_json::to_value(&m1).unwrap();
+        assert_eq!(v["schemes"][0]["kind"], "none");
+        assert_eq!(
+            v["schemes"][1],
+            serde_json::json!({"kind": "jwt", "name": "authorization", "count": 1})
+        );
+        let mut only = AuthSummary::default();
+        only.observe(&c);
+        assert!(only.is_authenticated_always());
+    }
+
+    fn arb_req() -> impl Strategy<Value = Request> {
+        let header = prop_oneof![
+            Just("Authorization".to_string()),
+            Just("Cookie".to_string()),
+            Just("X-Api-Key".to_string()),
+            "[a-zA-Z-]{1,12}",
+        ];
+        (
+            prop::collection::vec((header, ".{0,40}"), 0..4),
+            prop::option::of(".{0,40}"),
+        )
+            .prop_map(|(h, q)| Request {
+                headers: h.into_iter().collect(),
+                query: q,
+                ..Request::default()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn detect_never_panics_and_is_never_empty(r in arb_req(), tok in ".{0,80}") {
+            prop_assert!(!detect(&r).is_empty());
+            let _ = decode_jwt(&tok);
+            let _ = decode_jwt(&format!("ey{tok}.{tok}.x"));
+        }
+
+        #[test]
+        fn summary_merge_commutes_and_associates(a in prop::collection::vec(arb_req(), 0..4),
+                                                 b in prop::collection::vec(arb_req(), 0..4),
+                                                 c in prop::collection::vec(arb_req(), 0..4)) {
+            let sum = |rs: &[Request]| { let mut s = AuthSummary::default(); for r in rs { s.observe(r); } s };
+            let (sa, sb, sc) = (sum(&a), sum(&b), sum(&c));
+            let m = |x: &AuthSummary, y: &AuthSummary| { let mut z = x.clone(); z.merge(y); z };
+            prop_assert_eq!(m(&sa, &sb), m(&sb, &sa));
+            prop_assert_eq!(m(&m(&sa, &sb), &sc), m(&sa, &m(&sb, &sc)));
+            let all: Vec<Request> = a.iter().chain(&b).chain(&c).cloned().collect();
+            prop_assert_eq!(m(&m(&sa, &sb), &sc), sum(&all));
+        }
+    }
+}

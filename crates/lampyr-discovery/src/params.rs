@@ -1,0 +1,1532 @@
+//! Parameter structure of an endpoint: query, headers, cookies, request bodies per media type
+//! and responses per status, each as a mergeable [`SchemaSketch`].
+//!
+//! [`ParamShapes::observe`] takes one exchange; [`ParamShapes::merge`] is commutative and
+//! associative, so per-path shapes fold into per-template shapes in any order. Everything is
+//! bounded: each name map keeps its lexicographically smallest names only (at most
+//! `limit + 1`, so overflow is detectable and order independent), bodies are parsed at most once
+//! per exchange and a body that fails to parse is counted, never a panic.
+//!
+//! Bodies understood: JSON (`application/json`, `text/json`, any `+json`),
+//! `application/x-www-form-urlencoded`, `multipart/form-data` (part names; file parts are
+//! `string`/`binary`), XML (`application/xml`, `text/xml`, any `+xml`: the child elements of
+//! the root as properties). Other media types are recorded with their count only. Truncated
+//! bodies are counted and not parsed.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use lampyr_core::{Body, Exchange, Headers, Request, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::{is_credential_header, is_credential_query};
+use crate::schema::{is_secret_key, Field, SchemaSketch};
+
+/// Most names kept per location (query, headers, cookies, response headers) per endpoint.
+pub const MAX_PARAMS: usize = 256;
+/// Most media types kept per request or per response status.
+pub const MAX_MEDIA_TYPES: usize = 16;
+/// Most `name=value` pairs or multipart parts read from one message.
+pub const MAX_FIELDS_PER_MESSAGE: usize = 1024;
+/// Longest accepted media type; longer or malformed ones are recorded as
+/// `application/octet-stream`.
+pub const MAX_MEDIA_TYPE_LEN: usize = 100;
+
+/// How a body of a media type is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    /// JSON: the full value tree.
+    Json,
+    /// URL-encoded form: field names and typed values.
+    Form,
+    /// `multipart/form-data`: part names; file parts are binary strings.
+    Multipart,
+    /// XML: child elements of the root.
+    Xml,
+    /// Anything else: only counted.
+    #[default]
+    Other,
+}
+
+impl BodyKind {
+    /// The kind for a lower-case media type without parameters.
+    pub fn of(media_type: &str) -> BodyKind {
+        let m = media_type;
+        if m == "application/json" || m == "text/json" || m.ends_with("+json") {
+            BodyKind::Json
+        } else if m == "application/x-www-form-urlencoded" {
+            BodyKind::Form
+        } else if m == "multipart/form-data" {
+            BodyKind::Multipart
+        } else if m == "application/xml" || m == "text/xml" || m.ends_with("+xml") {
+            BodyKind::Xml
+        } else {
+            BodyKind::Other
+        }
+    }
+}
+
+/// The bodies of one media type at one place (request, or one response status).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BodyShape {
+    /// How this media type is read (a function of the media type).
+    pub kind: BodyKind,
+    /// Non-empty bodies seen.
+    pub count: u64,
+    /// Bodies that were complete but could not be parsed as `kind`.
+    pub unparsed: u64,
+    /// Bodies cut at the capture limit (not parsed).
+    pub truncated: u64,
+    /// Schema of the parsed bodies (form, multipart and XML bodies are objects of fields).
+    pub schema: SchemaSketch,
+}
+
+impl BodyShape {
+    fn merge(&mut self, o: &BodyShape) {
+        self.kind = o.kind;
+        self.count = self.count.saturating_add(o.count);
+        self.unparsed = self.unparsed.saturating_add(o.unparsed);
+        self.truncated = self.truncated.saturating_add(o.truncated);
+        self.schema.merge(&o.schema);
+    }
+}
+
+/// Everything seen for one response status.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ResponseShape {
+    /// Responses with this status.
+    pub count: u64,
+    /// Non-standard response headers (lower-case names); values typed, secrets never kept.
+    pub headers: BTreeMap<String, SchemaSketch>,
+    /// Names of cookies set by `Set-Cookie`, with how many responses set each.
+    pub set_cookies: BTreeMap<String, u64>,
+    /// Bodies per media type.
+    pub bodies: BTreeMap<String, BodyShape>,
+}
+
+impl ResponseShape {
+    fn merge(&mut self, o: &ResponseShape) {
+        self.count = self.count.saturating_add(o.count);
+        merge_map(
+            &mut self.headers,
+            &o.headers,
+            MAX_PARAMS,
+            SchemaSketch::merge,
+        );
+        merge_map(&mut self.set_cookies, &o.set_cookies, MAX_PARAMS, |a, b| {
+            *a = a.saturating_add(*b)
+        });
+        merge_map(
+            &mut self.bodies,
+            &o.bodies,
+            MAX_MEDIA_TYPES,
+            BodyShape::merge,
+        );
+    }
+
+    /// Non-standard headers with presence and required-ness relative to this status's count.
+    pub fn header_params(&self) -> Vec<ParamInfo<'_>> {
+        params(&self.headers, self.count)
+    }
+}
+
+/// The parameter structure of one endpoint (or one concrete path), mergeable.
+///
+/// Fields are public for reading; they are maintained by [`ParamShapes::observe`] and
+/// [`ParamShapes::merge`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ParamShapes {
+    /// Exchanges observed.
+    pub count: u64,
+    /// Query parameters by raw (decoded) name, e.g. `id`, `filter[status]`, `tags[]`. A name
+    /// repeated in one query is one array observation.
+    pub query: BTreeMap<String, SchemaSketch>,
+    /// Non-standard request headers by lower-case name (see [`is_standard_request_header`]);
+    /// API-key headers stay here, with their values never kept.
+    pub headers: BTreeMap<String, SchemaSketch>,
+    /// Request cookies by exact name; values are typed but never kept.
+    pub cookies: BTreeMap<String, SchemaSketch>,
+    /// Request bodies per media type (lower-case, without parameters).
+    pub request_bodies: BTreeMap<String, BodyShape>,
+    /// Responses per status code.
+    pub responses: BTreeMap<u16, ResponseShape>,
+    /// Exchanges without a response.
+    pub no_response: u64,
+}
+
+/// One parameter as OpenAPI export needs it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamInfo<'a> {
+    /// Name as seen (query: raw decoded name; headers: lower-case).
+    pub name: &'a str,
+    /// Name without a `[...]` suffix (`filter[status]` → `filter`): the deepObject base.
+    pub base_name: &'a str,
+    /// Messages that carried it.
+    pub present: u64,
+    /// See [`is_required`].
+    pub required: bool,
+    /// Its values.
+    pub schema: &'a SchemaSketch,
+}
+
+/// The required rule shared with schema properties: present in every message, and at least
+/// two messages seen (one example says nothing about optionality).
+pub fn is_required(present: u64, total: u64) -> bool {
+    total >= crate::schema::REQUIRED_MIN_OBSERVATIONS && present >= total
+}
+
+/// `filter[status]` → `filter`, `tags[]` → `tags`, `id` → `id`.
+pub fn base_name(raw: &str) -> &str {
+    match raw.find('[') {
+        Some(i) if i > 0 => &raw[..i],
+        _ => raw,
+    }
+}
+
+fn params(m: &BTreeMap<String, SchemaSketch>, total: u64) -> Vec<ParamInfo<'_>> {
+    m.iter()
+        .map(|(name, schema)| ParamInfo {
+            name,
+            base_name: base_name(name),
+            present: schema.count(),
+            required: is_required(schema.count(), total),
+            schema,
+        })
+        .collect()
+}
+
+impl ParamShapes {
+    /// Records one exchange, parsing each body at most once.
+    pub fn observe(&mut self, ex: &Exchange) {
+        self.observe_with_json(ex, None, None);
+    }
+
+    /// Like [`ParamShapes::observe`], reusing JSON bodies the caller already parsed (pass
+    /// `None` to let this parse them). A given value is used only when the body's media type is
+    /// read as JSON.
+    pub fn observe_with_json(
+        &mut self,
+        ex: &Exchange,
+        request_json: Option<&Value>,
+        response_json: Option<&Value>,
+    ) {
+        self.count = self.count.saturating_add(1);
+        self.observe_request(&ex.request, request_json);
+        match &ex.response {
+            Some(res) => self.observe_response(res, response_json),
+            None => self.no_response = self.no_response.saturating_add(1),
+        }
+    }
+
+    fn observe_request(&mut self, req: &Request, json: Option<&Value>) {
+        if let Some(q) = req.query.as_deref() {
+            let pairs: Vec<_> = query_pairs(q).take(MAX_FIELDS_PER_MESSAGE).collect();
+            for_each_group(pairs, |name, values| {
+                let new = || SchemaSketch::for_name(is_secret_key(name) || is_credential_query(name));
+                if let Some(s) = bounded_entry(&mut self.query, name, MAX_PARAMS, new) {
+                    observe_values(s, values);
+                }
+            });
+        }
+        observe_headers(&mut self.headers, &req.headers, is_standard_request_header);
+        let mut cookies: Vec<(&str, &str)> = Vec::new();
+        for header in req.headers.get_all("cookie") {
+            cookies.extend(cookie_pairs(header).take(MAX_FIELDS_PER_MESSAGE - cookies.len()));
+        }
+        for_each_group(cookies, |name, values| {
+            let new = || SchemaSketch::for_name(true);
+            if let Some(s) = bounded_entry(&mut self.cookies, name, MAX_PARAMS, new) {
+                observe_values(s, values);
+            }
+        });
+        observe_body(&mut self.request_bodies, &req.headers, &req.body, json);
+    }
+
+    fn observe_response(&mut self, res: &Response, json: Option<&Value>) {
+        let shape = self.responses.entry(res.status).or_default();
+        shape.count = shape.count.saturating_add(1);
+        observe_headers(
+            &mut shape.headers,
+            &res.headers,
+            is_standard_response_header,
+        );
+        let mut set: BTreeSet<&str> = BTreeSet::new();
+        for v in res
+            .headers
+            .get_all("set-cookie")
+            .take(MAX_FIELDS_PER_MESSAGE)
+        {
+            if let Some((name, _)) = v.split_once('=') {
+                let name = name.trim();
+                if !name.is_empty() && name.len() <= crate::schema::MAX_KEY_LEN {
+                    set.insert(name);
+                }
+            }
+        }
+        for name in set {
+            if let Some(n) = bounded_entry(&mut shape.set_cookies, name, MAX_PARAMS, || 0) {
+                *n = n.saturating_add(1);
+            }
+        }
+        observe_body(&mut shape.bodies, &res.headers, &res.body, json);
+    }
+
+    /// Merges another endpoint's shapes into this one. Commutative and associative.
+    pub fn merge(&mut self, other: &ParamShapes) {
+        self.count = self.count.saturating_add(other.count);
+        self.no_response = self.no_response.saturating_add(other.no_response);
+        merge_map(
+            &mut self.query,
+            &other.query,
+            MAX_PARAMS,
+            SchemaSketch::merge,
+        );
+        merge_map(
+            &mut self.headers,
+            &other.headers,
+            MAX_PARAMS,
+            SchemaSketch::merge,
+        );
+        merge_map(
+            &mut self.cookies,
+            &other.cookies,
+            MAX_PARAMS,
+            SchemaSketch::merge,
+        );
+        merge_map(
+            &mut self.request_bodies,
+            &other.request_bodies,
+            MAX_MEDIA_TYPES,
+            BodyShape::merge,
+        );
+        for (status, r) in &other.responses {
+            self.responses.entry(*status).or_default().merge(r);
+        }
+    }
+
+    /// Keys that describe the *shape* of this endpoint, for path templating to tell parameter
+    /// values from static siblings: `q:<query name>`, `req:<body field path>` and
+    /// `res:<status>:<body field path>`, field paths limited to two property levels.
+    pub fn signature(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for name in self.query.keys() {
+            out.insert(format!("q:{name}"));
+        }
+        for body in self.request_bodies.values() {
+            for p in body.schema.field_paths_limited(2) {
+                out.insert(format!("req:{p}"));
+            }
+        }
+        for (status, r) in &self.responses {
+            for body in r.bodies.values() {
+                for p in body.schema.field_paths_limited(2) {
+                    out.insert(format!("res:{status}:{p}"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Query parameters with presence and required-ness (relative to [`ParamShapes::count`]).
+    pub fn query_params(&self) -> Vec<ParamInfo<'_>> {
+        params(&self.query, self.count)
+    }
+
+    /// Non-standard request headers with presence and required-ness.
+    pub fn header_params(&self) -> Vec<ParamInfo<'_>> {
+        params(&self.headers, self.count)
+    }
+
+    /// Request cookies with presence and required-ness.
+    pub fn cookie_params(&self) -> Vec<ParamInfo<'_>> {
+        params(&self.cookies, self.count)
+    }
+
+    /// Request bodies per media type.
+    pub fn request_body_media_types(&self) -> impl Iterator<Item = (&str, &BodyShape)> {
+        self.request_bodies.iter().map(|(m, b)| (m.as_str(), b))
+    }
+
+    /// True when every exchange (at least two) carried a request body.
+    pub fn request_body_required(&self) -> bool {
+        let with_body = self
+            .request_bodies
+            .values()
+            .fold(0u64, |n, b| n.saturating_add(b.count));
+        is_required(with_body, self.count)
+    }
+
+    /// Responses by status, each with its bodies per media type and headers.
+    pub fn responses_by_status(&self) -> impl Iterator<Item = (u16, &ResponseShape)> {
+        self.responses.iter().map(|(s, r)| (*s, r))
+    }
+
+    /// True when some location hit its name limit (names were dropped, keeping the smallest).
+    pub fn is_truncated(&self) -> bool {
+        self.query.len() > MAX_PARAMS
+            || self.headers.len() > MAX_PARAMS
+            || self.cookies.len() > MAX_PARAMS
+            || self.request_bodies.len() > MAX_MEDIA_TYPES
+            || self.responses.values().any(|r| {
+                r.headers.len() > MAX_PARAMS
+                    || r.bodies.len() > MAX_MEDIA_TYPES
+                    || r.set_cookies.len() > MAX_PARAMS
+            })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded name maps: keep the smallest `limit + 1` names, so "more than `limit` names were seen"
+// is known and the kept set is the same whatever the order.
+
+fn bounded_entry<'m, V>(
+    map: &'m mut BTreeMap<String, V>,
+    key: &str,
+    limit: usize,
+    new: impl FnOnce() -> V,
+) -> Option<&'m mut V> {
+    if !map.contains_key(key) {
+        if map.len() > limit
+            && map
+                .last_key_value()
+                .is_some_and(|(last, _)| key > last.as_str())
+        {
+            return None;
+        }
+        map.insert(key.to_owned(), new());
+        while map.len() > limit + 1 {
+            map.pop_last();
+        }
+    }
+    map.get_mut(key)
+}
+
+fn merge_map<K: Ord + Clone, V: Default + Clone>(
+    dst: &mut BTreeMap<K, V>,
+    src: &BTreeMap<K, V>,
+    limit: usize,
+    merge: impl Fn(&mut V, &V),
+) {
+    for (k, v) in src {
+        if let Some(d) = dst.get_mut(k) {
+            merge(d, v);
+            continue;
+        }
+        if dst.len() > limit && dst.last_key_value().is_some_and(|(last, _)| k > last) {
+            continue;
+        }
+        dst.insert(k.clone(), v.clone());
+        while dst.len() > limit + 1 {
+            dst.pop_last();
+        }
+    }
+}
+
+/// Calls `f` once per distinct name with all its values, in name order. One sort, no map.
+fn for_each_group<K: AsRef<str>, V: AsRef<str>>(mut pairs: Vec<(K, V)>, mut f: impl FnMut(&str, &[&str])) {
+    pairs.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+    let mut i = 0;
+    while i < pairs.len() {
+        let name = pairs[i].0.as_ref();
+        let mut j = i + 1;
+        while j < pairs.len() && pairs[j].0.as_ref() == name {
+            j += 1;
+        }
+        if j == i + 1 {
+            f(name, &[pairs[i].1.as_ref()]);
+        } else {
+            let values: Vec<&str> = pairs[i..j].iter().map(|p| p.1.as_ref()).collect();
+            f(name, &values);
+        }
+        i = j;
+    }
+}
+
+/// One value is a scalar observation, several (a repeated name) one array observation.
+/// Whether values may be kept was decided when the sketch was created for its name.
+fn observe_values(sketch: &mut SchemaSketch, values: &[&str]) {
+    match values {
+        [one] => sketch.observe_named_str(one),
+        many => sketch.observe_str_array(many.iter().copied(), sketch.is_secret()),
+    }
+}
+
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Most header fields of one message looked at.
+const MAX_HEADERS_PER_MESSAGE: usize = 256;
+
+/// Records the non-standard headers of one message, without allocating in the common case:
+/// names are lower-cased on the stack and repeated names found by scanning.
+fn observe_headers(dst: &mut BTreeMap<String, SchemaSketch>, headers: &Headers, standard: fn(&str) -> bool) {
+    const MAX: usize = crate::schema::MAX_KEY_LEN;
+    let fields: Vec<(&str, &str)> = headers.iter().take(MAX_HEADERS_PER_MESSAGE).collect();
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if name.is_empty() || name.len() > MAX {
+            continue;
+        }
+        let mut buf = [0u8; MAX];
+        let buf = &mut buf[..name.len()];
+        buf.copy_from_slice(name.as_bytes());
+        buf.make_ascii_lowercase();
+        let Ok(lname) = std::str::from_utf8(buf) else {
+            continue;
+        };
+        if standard(lname) || fields[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let new = || SchemaSketch::for_name(is_credential_header(lname) || is_secret_key(lname));
+        let Some(sketch) = bounded_entry(dst, lname, MAX_PARAMS, new) else {
+            continue;
+        };
+        let repeated = fields[i + 1..].iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if repeated {
+            let values: Vec<&str> = fields[i..]
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+                .collect();
+            observe_values(sketch, &values);
+        } else {
+            observe_values(sketch, &[value]);
+        }
+    }
+}
+
+/// Standard request headers, which are not endpoint parameters: `host`, `user-agent`,
+/// `accept*`, `content-*`, `connection`, `cookie` (own map), `authorization` (see
+/// [`crate::auth`]), caching and conditional headers, `origin`, `referer`, `te`, `upgrade`,
+/// `via`, `forwarded`, `x-forwarded-*`, `x-real-ip`, request ids and tracing headers
+/// (`x-request-id`, `traceparent`, `b3`, `x-b3-*`, ...), `sec-*` fetch metadata, CDN and proxy
+/// headers (`cf-*`, `x-envoy-*`, `true-client-ip`, ...) and HTTP/2 pseudo-headers.
+/// API-key-like headers (`x-api-key`, ...) are never standard. `name` must be lower-case.
+pub fn is_standard_request_header(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "host",
+        "user-agent",
+        "accept",
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "content-language",
+        "content-md5",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "cookie",
+        "authorization",
+        "proxy-authorization",
+        "cache-control",
+        "pragma",
+        "origin",
+        "referer",
+        "te",
+        "trailer",
+        "upgrade",
+        "via",
+        "expect",
+        "forwarded",
+        "x-real-ip",
+        "x-request-id",
+        "x-correlation-id",
+        "x-amzn-trace-id",
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "b3",
+        "sentry-trace",
+        "newrelic",
+        "dnt",
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+        "range",
+        "date",
+        "priority",
+        "upgrade-insecure-requests",
+        "x-requested-with",
+        "save-data",
+        "true-client-ip",
+        "x-client-ip",
+        "x-cluster-client-ip",
+        "cdn-loop",
+        "x-cloud-trace-context",
+        "purpose",
+        "x-purpose",
+        "max-forwards",
+        "http2-settings",
+        "early-data",
+        "x-original-forwarded-for",
+        "x-scheme",
+        "x-original-uri",
+        "x-original-url",
+    ];
+    const PREFIX: &[&str] = &[
+        ":",
+        "accept-",
+        "x-forwarded-",
+        "sec-",
+        "x-b3-",
+        "x-datadog-",
+        "x-envoy-",
+        "cf-",
+        "x-amz-cf-",
+        "proxy-",
+        "x-ot-span-",
+        "uber-trace-",
+    ];
+    // No exact name is a credential; a prefixed one may be (`cf-access-client-secret`).
+    EXACT.contains(&name) || (PREFIX.iter().any(|p| name.starts_with(p)) && !is_credential_header(name))
+}
+
+/// Standard response headers, which are not endpoint parameters: `date`, `server`,
+/// `content-*`, framing and caching headers, `set-cookie` (own map), security headers (HSTS,
+/// CSP, `x-frame-options`...), CORS `access-control-*`, `location`, `www-authenticate`,
+/// `x-powered-by`, request ids, tracing and CDN headers. Rate-limit, paging and custom headers
+/// stay parameters. `name` must be lower-case.
+pub fn is_standard_response_header(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "date",
+        "server",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "cache-control",
+        "expires",
+        "pragma",
+        "etag",
+        "last-modified",
+        "vary",
+        "age",
+        "via",
+        "alt-svc",
+        "accept-ranges",
+        "set-cookie",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-xss-protection",
+        "referrer-policy",
+        "permissions-policy",
+        "feature-policy",
+        "cross-origin-opener-policy",
+        "cross-origin-embedder-policy",
+        "cross-origin-resource-policy",
+        "x-powered-by",
+        "x-aspnet-version",
+        "x-aspnetmvc-version",
+        "x-request-id",
+        "x-correlation-id",
+        "x-amzn-requestid",
+        "x-amzn-trace-id",
+        "x-cache",
+        "x-cache-hits",
+        "x-served-by",
+        "x-timer",
+        "server-timing",
+        "report-to",
+        "nel",
+        "traceparent",
+        "tracestate",
+        "upgrade",
+        "trailer",
+        "www-authenticate",
+        "proxy-authenticate",
+        "location",
+        "retry-after",
+        "link",
+        "x-runtime",
+        "x-dns-prefetch-control",
+        "x-download-options",
+        "x-permitted-cross-domain-policies",
+        "expect-ct",
+        "origin-agent-cluster",
+        "x-ua-compatible",
+        "p3p",
+        "timing-allow-origin",
+    ];
+    const PREFIX: &[&str] = &[
+        ":",
+        "content-",
+        "access-control-",
+        "x-envoy-",
+        "cf-",
+        "x-amz-cf-",
+        "x-b3-",
+    ];
+    EXACT.contains(&name) || PREFIX.iter().any(|p| name.starts_with(p))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+
+/// Media type of a message, validated; a body without `Content-Type` is sniffed as JSON when
+/// it starts like JSON.
+fn body_media_type<'a>(headers: &'a Headers, body: &[u8]) -> Cow<'a, str> {
+    const FALLBACK: &str = "application/octet-stream";
+    let Some(ct) = headers.get("content-type") else {
+        let first = body.iter().find(|c| !c.is_ascii_whitespace());
+        return Cow::Borrowed(if matches!(first, Some(b'{' | b'[')) {
+            "application/json"
+        } else {
+            FALLBACK
+        });
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    let valid = !essence.is_empty()
+        && essence.len() <= MAX_MEDIA_TYPE_LEN
+        && essence.matches('/').count() == 1
+        && essence
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+/*".contains(&c));
+    if valid {
+        lower(essence)
+    } else {
+        Cow::Borrowed(FALLBACK)
+    }
+}
+
+fn observe_body(
+    dst: &mut BTreeMap<String, BodyShape>,
+    headers: &Headers,
+    body: &Body,
+    json: Option<&Value>,
+) {
+    if body.is_empty() {
+        return;
+    }
+    let media = body_media_type(headers, body.bytes());
+    let Some(shape) = bounded_entry(dst, &media, MAX_MEDIA_TYPES, BodyShape::default) else {
+        return;
+    };
+    shape.kind = BodyKind::of(&media);
+    shape.count = shape.count.saturating_add(1);
+    if body.truncated() {
+        shape.truncated = shape.truncated.saturating_add(1);
+        return;
+    }
+    let ok = match shape.kind {
+        BodyKind::Json => match json {
+            Some(v) => {
+                shape.schema.observe_json(v);
+                true
+            }
+            None => shape.schema.observe_json_slice(body.bytes()).is_ok(),
+        },
+        BodyKind::Form => {
+            let text = String::from_utf8_lossy(body.bytes());
+            let mut fields: BTreeMap<Cow<'_, str>, Vec<Field<'_>>> = BTreeMap::new();
+            for (k, v) in query_pairs(&text).take(MAX_FIELDS_PER_MESSAGE) {
+                fields.entry(k).or_default().push(Field::Text(v));
+            }
+            shape.schema.observe_fields(&fields);
+            true
+        }
+        BodyKind::Multipart => match headers.get("content-type").and_then(boundary) {
+            Some(b) => match multipart_fields(body.bytes(), &b) {
+                Some(fields) => {
+                    shape.schema.observe_fields(&fields);
+                    true
+                }
+                None => false,
+            },
+            None => false,
+        },
+        BodyKind::Xml => match xml_children(body.bytes()) {
+            Some(fields) => {
+                shape.schema.observe_fields(&fields);
+                true
+            }
+            None => false,
+        },
+        BodyKind::Other => true,
+    };
+    if !ok {
+        shape.unparsed = shape.unparsed.saturating_add(1);
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a byte;
+/// invalid UTF-8 is replaced. Borrows when nothing needs decoding.
+pub(crate) fn decode_component(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|c| c == b'%' || c == b'+') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `name=value` pairs of a query string or form body, decoded; empty names are skipped, a
+/// name without `=` has an empty value.
+pub(crate) fn query_pairs(q: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    q.split('&').filter_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k.is_empty() {
+            return None;
+        }
+        Some((decode_component(k), decode_component(v)))
+    })
+}
+
+/// `name=value` pairs of a `Cookie` header (not decoded: cookie names are exact).
+pub(crate) fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split(';').filter_map(|c| {
+        let (k, v) = c.split_once('=').unwrap_or((c, ""));
+        let k = k.trim();
+        (!k.is_empty() && k.len() <= crate::schema::MAX_KEY_LEN)
+            .then(|| (k, v.trim().trim_matches('"')))
+    })
+}
+
+/// Parameters of a header value (`; name="value"` or `; name=value`), names lower-cased.
+fn header_params(value: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let b = value.as_bytes();
+    let mut i = match value.find(';') {
+        Some(i) => i + 1,
+        None => return out,
+    };
+    while i < b.len() && out.len() < 32 {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || b[i] == b';') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b'=' && b[i] != b';' {
+            i += 1;
+        }
+        let name = value[start..i].trim().to_ascii_lowercase();
+        let mut val = String::new();
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            if i < b.len() && b[i] == b'"' {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' && i + 1 < b.len() {
+                        i += 1;
+                    }
+                    let ch_len = utf8_len(b[i]);
+                    val.push_str(value.get(i..i + ch_len).unwrap_or(""));
+                    i += ch_len;
+                }
+                i += 1;
+            } else {
+                let s = i;
+                while i < b.len() && b[i] != b';' {
+                    i += 1;
+                }
+                val = value[s..i].trim().to_owned();
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, val));
+        }
+    }
+    out
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+fn boundary(content_type: &str) -> Option<String> {
+    header_params(content_type)
+        .into_iter()
+        .find(|(n, _)| n == "boundary")
+        .map(|(_, v)| v)
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+fn strip_line_end(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// Field names of a `multipart/form-data` body: parts with a `filename` (or non-UTF-8 content)
+/// are binary, others text. `None` when no delimiter or no named part is found.
+fn multipart_fields<'a>(
+    body: &'a [u8],
+    boundary: &str,
+) -> Option<BTreeMap<Cow<'a, str>, Vec<Field<'a>>>> {
+    let delim = format!("--{boundary}");
+    let finder = memchr::memmem::Finder::new(delim.as_bytes());
+    let mut pos = finder.find(body)?;
+    let mut fields: BTreeMap<Cow<'a, str>, Vec<Field<'a>>> = BTreeMap::new();
+    let mut parts = 0usize;
+    loop {
+        pos += delim.len();
+        let rest = &body[pos..];
+        if rest.starts_with(b"--") || parts >= MAX_FIELDS_PER_MESSAGE {
+            break;
+        }
+        // Rest of the delimiter line.
+        let Some(nl) = memchr::memchr(b'\n', rest) else {
+            break;
+        };
+        let part_start = pos + nl + 1;
+        let part = &body[part_start..];
+        // Headers end at the first empty line, looked for in a bounded window so that many
+        // parts cannot make this quadratic.
+        let window = &part[..part.len().min(16 * 1024)];
+        let (headers_end, content_off) = match (find(window, b"\r\n\r\n"), find(window, b"\n\n")) {
+            (Some(a), Some(b)) if b < a => (b, b + 2),
+            (Some(a), _) => (a, a + 4),
+            (None, Some(b)) => (b, b + 2),
+            (None, None) => {
+                // Headers only, or an empty part.
+                if part.starts_with(b"\r\n") || part.starts_with(b"\n") {
+                    (0, if part.starts_with(b"\r\n") { 2 } else { 1 })
+                } else {
+                    break;
+                }
+            }
+        };
+        let head = String::from_utf8_lossy(&part[..headers_end]);
+        let content_start = part_start + content_off.min(part.len());
+        let next = finder.find(&body[content_start..]);
+        let content_end = next.map_or(body.len(), |n| content_start + n);
+        let content = strip_line_end(&body[content_start..content_end]);
+        let mut name = None;
+        let mut is_file = false;
+        for line in head.lines() {
+            let Some((h, v)) = line.split_once(':') else {
+                continue;
+            };
+            if h.trim().eq_ignore_ascii_case("content-disposition") {
+                for (pn, pv) in header_params(v) {
+                    match pn.as_str() {
+                        "name" => name = Some(pv),
+                        "filename" | "filename*" => is_file = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            let field = match (is_file, std::str::from_utf8(content)) {
+                (false, Ok(text)) => Field::Text(Cow::Borrowed(text)),
+                _ => Field::Binary,
+            };
+            fields.entry(Cow::Owned(n)).or_default().push(field);
+        }
+        parts += 1;
+        match next {
+            Some(_) => pos = content_end,
+            None => break,
+        }
+    }
+    (!fields.is_empty()).then_some(fields)
+}
+
+/// Child elements of the root of an XML document, by qualified name: a child with element
+/// children is an object, otherwise its text is typed like a query value. Tolerant and linear:
+/// no DTD or entity is ever resolved. `None` when there is no root element.
+fn xml_children(body: &[u8]) -> Option<BTreeMap<Cow<'static, str>, Vec<Field<'static>>>> {
+    let mut fields: BTreeMap<Cow<'static, str>, Vec<Field<'static>>> = BTreeMap::new();
+    let mut depth = 0usize;
+    let mut root_seen = false;
+    // Current direct child: name, where its content starts, whether it has element children.
+    let mut child: Option<(String, usize, bool)> = None;
+    let mut pos = 0usize;
+    let mut count = 0usize;
+    let finish = |fields: &mut BTreeMap<Cow<'static, str>, Vec<Field<'static>>>,
+                  name: String,
+                  f: Field<'static>| {
+        fields.entry(Cow::Owned(name)).or_default().push(f);
+    };
+    while let Some(off) = memchr::memchr(b'<', &body[pos..]) {
+        let lt = pos + off;
+        let rest = &body[lt..];
+        // Skips past `end` (or to the end of the body when unterminated).
+        let skip = |open: usize, end: &[u8]| {
+            lt + open + find(&rest[open..], end).map_or(rest.len(), |e| e + end.len())
+        };
+        if rest.starts_with(b"<?") {
+            pos = skip(2, b"?>").min(body.len());
+            continue;
+        }
+        if rest.starts_with(b"<!--") {
+            pos = skip(4, b"-->").min(body.len());
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            pos = skip(9, b"]]>").min(body.len());
+            continue;
+        }
+        if rest.starts_with(b"<!") {
+            // DOCTYPE, possibly with an internal subset: skipped, never interpreted.
+            let gt = memchr::memchr(b'>', rest).unwrap_or(rest.len() - 1);
+            let end = match memchr::memchr(b'[', &rest[..gt]) {
+                Some(_) => find(rest, b"]>").map_or(rest.len(), |e| e + 2),
+                None => gt + 1,
+            };
+            pos = (lt + end).min(body.len());
+            continue;
+        }
+        // A tag: find its end, honouring quoted attribute values.
+        let mut i = 1;
+        let mut quote = 0u8;
+        while i < rest.len() {
+            let c = rest[i];
+            if quote != 0 {
+                if c == quote {
+                    quote = 0;
+                }
+            } else if c == b'"' || c == b'\'' {
+                quote = c;
+            } else if c == b'>' {
+                break;
+            }
+            i += 1;
+        }
+        if i >= rest.len() {
+            break; // unterminated tag
+        }
+        let tag = &rest[..=i];
+        pos = lt + i + 1;
+        if tag.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            if depth == 1 {
+                if let Some((name, start, nested)) = child.take() {
+                    let f = if nested {
+                        Field::Object
+                    } else {
+                        let text = String::from_utf8_lossy(&body[start.min(lt)..lt]);
+                        let text = text.trim();
+                        let text = text
+                            .strip_prefix("<![CDATA[")
+                            .and_then(|t| t.strip_suffix("]]>"))
+                            .unwrap_or(text);
+                        Field::Text(Cow::Owned(text.to_owned()))
+                    };
+                    finish(&mut fields, name, f);
+                }
+            }
+            if depth == 0 && root_seen {
+                break;
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with(b"/>");
+        let name_end = tag[1..]
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || *c == b'/' || *c == b'>')
+            .map_or(tag.len(), |p| p + 1);
+        let name = String::from_utf8_lossy(&tag[1..name_end]).into_owned();
+        if name.is_empty() {
+            continue;
+        }
+        match depth {
+            0 => {
+                if root_seen {
+                    break; // a second root: ignore the rest
+                }
+                root_seen = true;
+                if self_closing {
+                    break;
+                }
+                depth = 1;
+            }
+            1 => {
+                count += 1;
+                if count > MAX_FIELDS_PER_MESSAGE {
+                    break;
+                }
+                if self_closing {
+                    finish(&mut fields, name, Field::Text(Cow::Borrowed("")));
+                } else {
+                    child = Some((name, pos, false));
+                    depth = 2;
+                }
+            }
+            _ => {
+                if let Some(c) = child.as_mut() {
+                    c.2 = true;
+                }
+                if !self_closing {
+                    depth += 1;
+                }
+            }
+        }
+    }
+    root_seen.then_some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lampyr_core::{BodyLimits, Response};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn exchange(
+        method: &str,
+        query: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+        status: u16,
+        res_headers: &[(&str, &str)],
+        res_body: &str,
+    ) -> Exchange {
+        Exchange {
+            request: Request {
+                method: method.into(),
+                query: query.map(str::to_owned),
+                headers: headers.iter().copied().collect(),
+                body: Body::capture(body.as_bytes().to_vec(), BodyLimits::default()),
+                ..Request::default()
+            },
+            response: Some(Response {
+                status,
+                headers: res_headers.iter().copied().collect(),
+                body: Body::capture(res_body.as_bytes().to_vec(), BodyLimits::default()),
+                ..Response::default()
+            }),
+            ..Exchange::default()
+        }
+    }
+
+    fn shapes(exs: &[Exchange]) -> ParamShapes {
+        let mut s = ParamShapes::default();
+        for e in exs {
+            s.observe(e);
+        }
+        s
+    }
+
+    #[test]
+    fn query_headers_cookies() {
+        let a = exchange(
+            "GET",
+            Some("id=1&tag=a&tag=b&filter%5Bstatus%5D=open&q=hello+world&api_key=s3cr3t"),
+            &[
+                ("X-Tenant", "acme"),
+                ("User-Agent", "x"),
+                ("X-API-Key", "k"),
+                ("Cookie", "sid=abc; theme=dark"),
+            ],
+            "",
+            200,
+            &[
+                ("X-RateLimit-Remaining", "10"),
+                ("Server", "nginx"),
+                ("Set-Cookie", "sid=new; Path=/"),
+            ],
+            "",
+        );
+        let b = exchange(
+            "GET",
+            Some("id=2"),
+            &[("x-tenant", "acme")],
+            "",
+            200,
+            &[],
+            "",
+        );
+        let s = shapes(&[a, b]);
+        assert_eq!(s.count, 2);
+        let q: Vec<_> = s
+            .query_params()
+            .iter()
+            .map(|p| (p.name, p.base_name, p.required))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                ("api_key", "api_key", false),
+                ("filter[status]", "filter", false),
+                ("id", "id", true),
+                ("q", "q", false),
+                ("tag", "tag", false),
+            ]
+        );
+        assert_eq!(
+            s.query["tag"].to_json_schema(),
+            json!({"type": "array", "items": {"type": "string"}})
+        );
+        assert_eq!(s.query["id"].to_json_schema()["type"], "integer");
+        assert_eq!(
+            s.headers.keys().collect::<Vec<_>>(),
+            ["x-api-key", "x-tenant"]
+        );
+        assert!(s
+            .header_params()
+            .iter()
+            .any(|p| p.name == "x-tenant" && p.required));
+        assert_eq!(s.cookies.keys().collect::<Vec<_>>(), ["sid", "theme"]);
+        let r = &s.responses[&200];
+        assert_eq!(r.count, 2);
+        assert_eq!(
+            r.headers.keys().collect::<Vec<_>>(),
+            ["x-ratelimit-remaining"]
+        );
+        assert_eq!(r.set_cookies.get("sid"), Some(&1));
+        // Secrets never become enums, even when repeated.
+        let repeated: Vec<Exchange> = (0..6)
+            .map(|_| {
+                exchange(
+                    "GET",
+                    Some("api_key=s3cr3t"),
+                    &[("X-Api-Key", "kkk"), ("Cookie", "sid=abc")],
+                    "",
+                    200,
+                    &[],
+                    "",
+                )
+            })
+            .collect();
+        let s = shapes(&repeated);
+        let shown = serde_json::to_string(&s).unwrap();
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("kkk") && !shown.contains("abc"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn json_bodies_per_media_type_and_status() {
+        let a = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "application/json; charset=utf-8")],
+            r#"{"name":"a","age":3}"#,
+            201,
+            &[("Content-Type", "application/vnd.api+json")],
+            r#"{"data":{"id":"1","attributes":{"x":1}}}"#,
+        );
+        let b = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "application/json")],
+            r#"{"name":"b"}"#,
+            400,
+            &[("Content-Type", "application/problem+json")],
+            r#"{"title":"bad"}"#,
+        );
+        let c = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "application/json")],
+            "{not json",
+            500,
+            &[],
+            "oops",
+        );
+        let s = shapes(&[a, b, c]);
+        let req = &s.request_bodies["application/json"];
+        assert_eq!((req.kind, req.count, req.unparsed), (BodyKind::Json, 3, 1));
+        assert_eq!(req.schema.to_json_schema()["required"], json!(["name"]));
+        assert!(s.request_body_required());
+        assert_eq!(
+            s.responses[&201].bodies["application/vnd.api+json"].kind,
+            BodyKind::Json
+        );
+        assert_eq!(
+            s.responses[&500].bodies["application/octet-stream"].kind,
+            BodyKind::Other
+        );
+        let sig: Vec<String> = s.signature().into_iter().collect();
+        assert_eq!(
+            sig,
+            [
+                "req:age",
+                "req:name",
+                "res:201:data",
+                "res:201:data.attributes",
+                "res:201:data.id",
+                "res:400:title",
+            ]
+        );
+    }
+
+    #[test]
+    fn form_bodies() {
+        let a = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            "user=alice&password=hunter2&remember=true&n=5&n=6",
+            200,
+            &[],
+            "",
+        );
+        let s = shapes(&[a]);
+        let schema = s.request_bodies["application/x-www-form-urlencoded"]
+            .schema
+            .to_json_schema();
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["properties"]["remember"]["type"], "boolean");
+        assert_eq!(schema["properties"]["n"]["items"]["type"], "integer");
+        assert_eq!(schema["properties"]["password"]["type"], "string");
+    }
+
+    #[test]
+    fn multipart_bodies() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\n\u{1}\u{2}PNG\r\n--XyZ\r\n\
+                    Content-Disposition: form-data; name=\"count\"\r\n\r\n42\r\n--XyZ--\r\n";
+        let a = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "multipart/form-data; boundary=\"XyZ\"")],
+            body,
+            200,
+            &[],
+            "",
+        );
+        let s = shapes(&[a]);
+        let shape = &s.request_bodies["multipart/form-data"];
+        assert_eq!(shape.unparsed, 0);
+        let schema = shape.schema.to_json_schema();
+        assert_eq!(
+            schema["properties"]["file"],
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(schema["properties"]["title"]["type"], "string");
+        assert_eq!(schema["properties"]["count"]["type"], "integer");
+        // No boundary: unparsed.
+        let bad = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "multipart/form-data")],
+            body,
+            200,
+            &[],
+            "",
+        );
+        assert_eq!(
+            shapes(&[bad]).request_bodies["multipart/form-data"].unparsed,
+            1
+        );
+    }
+
+    #[test]
+    fn xml_bodies() {
+        let body = r#"<?xml version="1.0"?>
+            <!DOCTYPE order [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+            <!-- comment -->
+            <order id="1"><item sku="a">3</item><item>4</item><customer><name>A &amp; B</name></customer>
+            <note><![CDATA[<b>hi</b>]]></note><empty/></order>"#;
+        let a = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "application/xml")],
+            body,
+            200,
+            &[],
+            "",
+        );
+        let s = shapes(&[a]);
+        let shape = &s.request_bodies["application/xml"];
+        assert_eq!(shape.unparsed, 0);
+        let schema = shape.schema.to_json_schema();
+        assert_eq!(schema["properties"]["item"]["items"]["type"], "integer");
+        assert_eq!(schema["properties"]["customer"]["type"], "object");
+        assert_eq!(schema["properties"]["note"]["type"], "string");
+        assert_eq!(schema["properties"]["empty"]["type"], "string");
+        let bad = exchange(
+            "POST",
+            None,
+            &[("Content-Type", "text/xml")],
+            "no xml here",
+            200,
+            &[],
+            "",
+        );
+        assert_eq!(shapes(&[bad]).request_bodies["text/xml"].unparsed, 1);
+    }
+
+    #[test]
+    fn truncated_and_sniffed_bodies() {
+        let mut ex = exchange("POST", None, &[], r#"{"a":1}"#, 200, &[], "");
+        let s = shapes(std::slice::from_ref(&ex));
+        assert_eq!(
+            s.request_bodies["application/json"].schema.field_paths(),
+            ["a"]
+        );
+        ex.request.body = Body::capture(br#"{"a":1,"b":2}"#.to_vec(), BodyLimits { max_body: 5 });
+        ex.request.headers = [("Content-Type", "application/json")].into_iter().collect();
+        let s = shapes(&[ex]);
+        assert_eq!(s.request_bodies["application/json"].truncated, 1);
+        assert_eq!(s.request_bodies["application/json"].unparsed, 0);
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        let q: String = (0..MAX_PARAMS + 50)
+            .map(|i| format!("p{i:04}=1&"))
+            .collect();
+        let s = shapes(&[exchange("GET", Some(&q), &[], "", 200, &[], "")]);
+        assert_eq!(s.query.len(), MAX_PARAMS + 1);
+        assert!(s.is_truncated());
+        assert!(s.query.contains_key("p0000"));
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(decode_component("a+b%20c%zz%"), "a b c%zz%");
+        assert_eq!(decode_component("%E4%BD%A0"), "你");
+        assert_eq!(decode_component("%4"), "%4");
+        assert_eq!(base_name("a[b][c]"), "a");
+        assert_eq!(base_name("[x]"), "[x]");
+    }
+
+    fn arb_exchange() -> impl Strategy<Value = Exchange> {
+        let ct = prop_oneof![
+            Just("application/json"),
+            Just("application/x-www-form-urlencoded"),
+            Just("multipart/form-data; boundary=b"),
+            Just("application/xml"),
+            Just("text/plain"),
+        ];
+        let json_body = prop_oneof![
+            Just(r#"{"a":1,"b":{"c":"x"}}"#.to_string()),
+            Just(r#"[{"id":"1"},{"id":2}]"#.to_string()),
+            Just(r#"{"a":"on","d":[1,2]}"#.to_string()),
+            "[a-c=&]{0,12}",
+        ];
+        (
+            prop::option::of("[a-c]{1,2}=[0-9a-z]{0,3}(&[a-c]{1,2}=[0-9]{0,2}){0,2}"),
+            ct,
+            json_body,
+            prop_oneof![Just(200u16), Just(404u16)],
+            prop::option::of("[a-d]{1,3}"),
+        )
+            .prop_map(|(q, ct, body, status, hdr)| {
+                let mut headers: Vec<(String, String)> = vec![("Content-Type".into(), ct.into())];
+                if let Some(h) = hdr {
+                    headers.push((format!("x-{h}"), "v".into()));
+                    headers.push(("Cookie".into(), format!("{h}=1")));
+                }
+                Exchange {
+                    request: Request {
+                        query: q,
+                        headers: headers.into_iter().collect(),
+                        body: Body::capture(body.clone().into_bytes(), BodyLimits::default()),
+                        ..Request::default()
+                    },
+                    response: (status == 200).then(|| Response {
+                        status,
+                        headers: [("Content-Type", "application/json")].into_iter().collect(),
+                        body: Body::capture(body.into_bytes(), BodyLimits::default()),
+                        ..Response::default()
+                    }),
+                    ..Exchange::default()
+                }
+            })
+    }
+
+    fn m(a: &ParamShapes, b: &ParamShapes) -> ParamShapes {
+        let mut x = a.clone();
+        x.merge(b);
+        x
+    }
+
+    proptest! {
+        #[test]
+        fn merge_commutes_and_associates(a in prop::collection::vec(arb_exchange(), 0..4),
+                                         b in prop::collection::vec(arb_exchange(), 0..4),
+                                         c in prop::collection::vec(arb_exchange(), 0..4)) {
+            let (sa, sb, sc) = (shapes(&a), shapes(&b), shapes(&c));
+            prop_assert_eq!(m(&sa, &sb), m(&sb, &sa));
+            prop_assert_eq!(m(&m(&sa, &sb), &sc), m(&sa, &m(&sb, &sc)));
+            let all: Vec<Exchange> = a.iter().chain(&b).chain(&c).cloned().collect();
+            prop_assert_eq!(m(&m(&sa, &sb), &sc), shapes(&all));
+        }
+
+        #[test]
+        fn parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400), bnd in "[a-z-]{1,8}") {
+            let _ = multipart_fields(&bytes, &bnd);
+            let _ = xml_children(&bytes);
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = query_pairs(&text).count();
+            let _ = cookie_pairs(&text).count();
+            let _ = header_params(&text);
+            let _ = boundary(&text);
+            let cts = ["application/json".to_string(), "application/x-www-form-urlencoded".to_string(),
+                       "application/xml".to_string(), format!("multipart/form-data; boundary={bnd}"), text.to_string()];
+            for ct in &cts {
+                let ct = ct.as_str();
+                let ex = Exchange {
+                    request: Request {
+                        headers: [("Content-Type", ct), ("Cookie", &*text), (&*text, "x")].into_iter()
+                            .filter(|(n, _)| !n.is_empty()).collect(),
+                        query: Some(text.to_string()),
+                        body: Body::capture(bytes.clone(), BodyLimits::default()),
+                        ..Request::default()
+                    },
+                    ..Exchange::default()
+                };
+                let mut s = ParamShapes::default();
+                s.observe(&ex);
+                let _ = s.signature();
+                let _ = serde_json::to_string(&s).unwrap();
+            }
+        }
+
+        #[test]
+        fn multipart_with_random_content(parts in prop::collection::vec(("[a-z]{1,5}", prop::collection::vec(any::<u8>(), 0..40), any::<bool>()), 0..5)) {
+            let mut body = Vec::new();
+            for (name, content, file) in &parts {
+                body.extend_from_slice(b"--BND\r\nContent-Disposition: form-data; name=\"");
+                body.extend_from_slice(name.as_bytes());
+                body.extend_from_slice(if *file { b"\"; filename=\"f\"\r\n\r\n" } else { b"\"\r\n\r\n" });
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(b"--BND--\r\n");
+            let got = multipart_fields(&body, "BND");
+            if !parts.is_empty() {
+                let got = got.unwrap_or_default();
+                for (name, _, _) in &parts {
+                    prop_assert!(got.contains_key(name.as_str()));
+                }
+            }
+        }
+    }
+}

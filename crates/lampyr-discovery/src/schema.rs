@@ -1,0 +1,1853 @@
+//! Mergeable schema sketches: a JSON-Schema-like summary of every value seen at one position.
+//!
+//! Discovery sees the same endpoint many times, on many threads and in any order. A
+//! [`SchemaSketch`] therefore keeps only counters, min/max and bounded sets, chosen so that
+//! [`SchemaSketch::merge`] is **commutative and associative**: the inventory is identical
+//! whatever order traffic arrives in, and per-path sketches merge into per-template sketches.
+//! Every rule that turns counts into a schema (required, enum, format, "this object is a map")
+//! is applied when the schema is emitted, from the stored counts, never while observing.
+//!
+//! # Bounds (bodies are attacker-controlled)
+//!
+//! - Depth: positions deeper than [`MAX_DEPTH`] (root = 0, one level per property, array item
+//!   or map value) keep no children.
+//! - Nodes: when the tree holds more than [`MAX_NODES`] nodes, the depth limit of the sketch
+//!   drops level by level until it fits. The node count of a union is never smaller than that of
+//!   its parts (nothing is ever folded away in storage), so this rule gives the same result in
+//!   any merge order.
+//! - Objects whose keys look like data — any one observation with more than
+//!   [`MAX_PROPERTIES`] keys, a key longer than [`MAX_KEY_LEN`] bytes, or keys that are all
+//!   numbers, UUIDs, long hex ids, dates, IPs or e-mails — are stored as a *map*: one value
+//!   sketch (`additionalProperties`) instead of properties. An object that accumulates more than
+//!   [`MAX_PROPERTIES`] distinct keys over many observations is emitted as a map as well.
+//! - Enum candidates: at most [`ENUM_MAX_VALUES`] short strings per position, see
+//!   [`SchemaSketch::enum_values`].
+//!
+//! # Derived rules
+//!
+//! - **required**: a property is required iff it was present in *every* observation of its
+//!   parent as an object, and that object was observed at least [`REQUIRED_MIN_OBSERVATIONS`]
+//!   times (a single example says nothing about optionality).
+//! - **format**: emitted iff every string at the position has the same detected format.
+//! - **enum**: see [`SchemaSketch::enum_values`].
+//! - **type**: `integer` and `number` together give `number`; several types give a type array
+//!   (`["string", "null"]`).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+mod fast_json;
+
+/// Deepest position that keeps children (root is depth 0).
+pub const MAX_DEPTH: u8 = 16;
+/// Most nodes one sketch keeps before its depth limit is lowered.
+pub const MAX_NODES: usize = 2048;
+/// An object observation with more keys than this is a map; so is, when emitted, an object
+/// that accumulated more distinct keys than this.
+pub const MAX_PROPERTIES: usize = 256;
+/// A key longer than this (bytes) is data, not a field name: its object is stored as a map.
+pub const MAX_KEY_LEN: usize = 128;
+/// Most distinct strings kept as enum candidates at one position.
+pub const ENUM_MAX_VALUES: usize = 12;
+/// Longest string (bytes) that can be an enum candidate.
+pub const ENUM_MAX_LEN: usize = 32;
+/// Fewest string observations before an enum is emitted.
+pub const ENUM_MIN_OBSERVATIONS: u64 = 4;
+/// Fewest object observations before a property can be required.
+pub const REQUIRED_MIN_OBSERVATIONS: u64 = 2;
+
+/// String formats recognised in values, named as in JSON Schema / OpenAPI.
+///
+/// `Binary` is never detected from text: it marks file parts of multipart bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// RFC 4122 textual UUID, any version.
+    Uuid,
+    /// `local@domain.tld`.
+    Email,
+    /// RFC 3339 full-date `2024-05-01`.
+    Date,
+    /// RFC 3339 date-time `2024-05-01T10:00:00Z`.
+    DateTime,
+    /// Dotted-quad IPv4 address.
+    Ipv4,
+    /// IPv6 address.
+    Ipv6,
+    /// Absolute URI with an authority (`scheme://...`).
+    Uri,
+    /// Raw bytes (file uploads).
+    Binary,
+}
+
+impl Format {
+    /// Every format, in index order.
+    pub const ALL: [Format; 8] = [
+        Format::Uuid,
+        Format::Email,
+        Format::Date,
+        Format::DateTime,
+        Format::Ipv4,
+        Format::Ipv6,
+        Format::Uri,
+        Format::Binary,
+    ];
+
+    /// The JSON Schema `format` keyword value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Uuid => "uuid",
+            Format::Email => "email",
+            Format::Date => "date",
+            Format::DateTime => "date-time",
+            Format::Ipv4 => "ipv4",
+            Format::Ipv6 => "ipv6",
+            Format::Uri => "uri",
+            Format::Binary => "binary",
+        }
+    }
+
+    /// Detects the format of a string value; `None` for plain text.
+    ///
+    /// Cheap checks on length and first byte come first, so plain words cost a few compares.
+    pub fn detect(s: &str) -> Option<Format> {
+        let b = s.as_bytes();
+        if b.len() < 3 || b.len() > 2048 {
+            return None;
+        }
+        if b.len() == 36 && is_uuid(b) {
+            return Some(Format::Uuid);
+        }
+        if b[0].is_ascii_digit() {
+            if b.len() == 10 && is_date(b) {
+                return Some(Format::Date);
+            }
+            if b.len() > 10 && is_date(&b[..10]) && is_date_time_tail(&b[10..]) {
+                return Some(Format::DateTime);
+            }
+            if b.len() <= 15 && b.contains(&b'.') && s.parse::<Ipv4Addr>().is_ok() {
+                return Some(Format::Ipv4);
+            }
+        }
+        // Everything below needs a ':' (IPv6, URI) or an '@' (e-mail): one SIMD scan.
+        if memchr::memchr2(b':', b'@', b).is_none() {
+            return None;
+        }
+        let ipv6_chars = |c: &u8| c.is_ascii_hexdigit() || b":.".contains(c);
+        if b.len() <= 45
+            && b.contains(&b':')
+            && b.iter().all(ipv6_chars)
+            && s.parse::<Ipv6Addr>().is_ok()
+        {
+            return Some(Format::Ipv6);
+        }
+        if b.len() <= 254 && b.contains(&b'@') && is_email(b) {
+            return Some(Format::Email);
+        }
+        if is_uri(b) {
+            return Some(Format::Uri);
+        }
+        None
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How many times each JSON type was seen at one position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TypeCounts {
+    /// `null`.
+    pub null: u64,
+    /// `true` / `false`.
+    pub boolean: u64,
+    /// Numbers written without fraction or exponent.
+    pub integer: u64,
+    /// Numbers with a fraction or exponent.
+    pub number: u64,
+    /// Strings.
+    pub string: u64,
+    /// Arrays.
+    pub array: u64,
+    /// Objects.
+    pub object: u64,
+}
+
+impl TypeCounts {
+    fn merge(&mut self, o: &TypeCounts) {
+        self.null = self.null.saturating_add(o.null);
+        self.boolean = self.boolean.saturating_add(o.boolean);
+        self.integer = self.integer.saturating_add(o.integer);
+        self.number = self.number.saturating_add(o.number);
+        self.string = self.string.saturating_add(o.string);
+        self.array = self.array.saturating_add(o.array);
+        self.object = self.object.saturating_add(o.object);
+    }
+}
+
+/// Per-position string statistics. Exists only once a string was seen.
+#[derive(Clone, PartialEq)]
+struct StringStats {
+    formats: [u64; 8],
+    min_len: u64,
+    max_len: u64,
+    /// Distinct enum candidates; empty once `spoiled`.
+    values: BTreeSet<String>,
+    /// Set when a value was not an enum candidate, was secret, or when more than
+    /// `ENUM_MAX_VALUES` distinct candidates were seen. Both are order independent.
+    spoiled: bool,
+}
+
+impl Default for StringStats {
+    fn default() -> Self {
+        Self {
+            formats: [0; 8],
+            min_len: u64::MAX,
+            max_len: 0,
+            values: BTreeSet::new(),
+            spoiled: false,
+        }
+    }
+}
+
+impl fmt::Debug for StringStats {
+    // Values are captured data: show how many, never which.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StringStats")
+            .field("formats", &self.formats)
+            .field("min_len", &self.min_len)
+            .field("max_len", &self.max_len)
+            .field("values", &self.values.len())
+            .field("spoiled", &self.spoiled)
+            .finish()
+    }
+}
+
+impl StringStats {
+    fn spoil(&mut self) {
+        self.spoiled = true;
+        self.values = BTreeSet::new();
+    }
+
+    fn observe(&mut self, s: &str, format: Option<Format>, keep_value: bool) {
+        if let Some(f) = format {
+            self.formats[f.index()] += 1;
+        }
+        let len = s.chars().count() as u64;
+        self.min_len = self.min_len.min(len);
+        self.max_len = self.max_len.max(len);
+        if self.spoiled {
+            return;
+        }
+        if !(keep_value && format.is_none() && is_enum_candidate(s)) {
+            self.spoil();
+        } else if !self.values.contains(s) {
+            if self.values.len() >= ENUM_MAX_VALUES {
+                self.spoil();
+            } else {
+                self.values.insert(s.to_owned());
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &StringStats) {
+        for (a, b) in self.formats.iter_mut().zip(o.formats) {
+            *a = a.saturating_add(b);
+        }
+        self.min_len = self.min_len.min(o.min_len);
+        self.max_len = self.max_len.max(o.max_len);
+        if self.spoiled {
+            return;
+        }
+        if o.spoiled {
+            self.spoil();
+            return;
+        }
+        for v in &o.values {
+            if !self.values.contains(v) {
+                if self.values.len() >= ENUM_MAX_VALUES {
+                    self.spoil();
+                    return;
+                }
+                self.values.insert(v.clone());
+            }
+        }
+    }
+}
+
+/// One position of the tree.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Node {
+    count: u64,
+    types: TypeCounts,
+    strings: Option<Box<StringStats>>,
+    /// (min, max) over integer and number values.
+    numbers: Option<(f64, f64)>,
+    /// Items of arrays, merged across items and arrays (exists once a non-empty array was seen).
+    items: Option<Box<Node>>,
+    /// Properties of objects observed as records.
+    props: BTreeMap<String, Node>,
+    /// Values of objects observed as maps (keys are data).
+    map: Option<Box<Node>>,
+    /// The property name of this node looks like a secret: never keep its string values.
+    /// A function of the key only, so merge order cannot change it.
+    secret_key: bool,
+}
+
+/// Per-operation context: the depth limit in force and whether the tree's shape changed.
+struct Cx {
+    cap: u8,
+    changed: bool,
+}
+
+/// Something that can be observed into a node: JSON values and flat text fields.
+trait Observe {
+    fn observe_into(&self, node: &mut Node, depth: u8, cx: &mut Cx, secret: bool);
+}
+
+impl Observe for Value {
+    fn observe_into(&self, node: &mut Node, depth: u8, cx: &mut Cx, secret: bool) {
+        node.observe_json(self, depth, cx, secret);
+    }
+}
+
+impl Observe for Lite<'_> {
+    fn observe_into(&self, node: &mut Node, depth: u8, cx: &mut Cx, secret: bool) {
+        node.observe_lite(self, depth, cx, secret);
+    }
+}
+
+/// A JSON value parsed without building a `serde_json::Value`: strings are borrowed from the
+/// body when unescaped and objects are vectors, so parsing allocates far less. Observing it
+/// gives exactly what observing the equivalent `Value` gives (duplicate keys: the last wins).
+enum Lite<'a> {
+    Null,
+    Bool,
+    Int(f64),
+    Float(f64),
+    Str(Cow<'a, str>),
+    Arr(Vec<Lite<'a>>),
+    Obj(Vec<(Cow<'a, str>, Lite<'a>)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Lite<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LiteVisitor)
+    }
+}
+
+struct LiteVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LiteVisitor {
+    type Value = Lite<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Lite::Bool)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Lite::Int(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Lite::Int(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Lite::Float(v))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Lite::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Lite::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Lite::Str(Cow::Owned(v)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = a.next_element::<Lite<'de>>()? {
+            v.push(x);
+        }
+        Ok(Lite::Arr(v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut v: Vec<(Cow<'de, str>, Lite<'de>)> = Vec::new();
+        while let Some(LiteKey(k)) = a.next_key::<LiteKey<'de>>()? {
+            let value = a.next_value::<Lite<'de>>()?;
+            v.push((k, value));
+        }
+        let has_dup = v.len() > 16
+            || v
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| v[..i].iter().any(|(k2, _)| k2 == k));
+        if has_dup {
+            // Keep the last of equal keys, as `serde_json::Value` does.
+            v.reverse();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v.dedup_by(|a, b| a.0 == b.0);
+        }
+        Ok(Lite::Obj(v))
+    }
+}
+
+struct LiteKey<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for LiteKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = LiteKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LiteKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LiteKey(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(LiteKey(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A field of a flat body (form, multipart part, XML child element).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Field<'a> {
+    /// A text value: typed like a query parameter.
+    Text(Cow<'a, str>),
+    /// A file or non-UTF-8 part.
+    Binary,
+    /// An element with children (XML): an object whose properties are not described.
+    Object,
+}
+
+/// All values of one field name in one body: one value is a scalar, several an array.
+impl Observe for [Field<'_>] {
+    fn observe_into(&self, node: &mut Node, depth: u8, cx: &mut Cx, secret: bool) {
+        match self {
+            [one] => node.observe_field(one, secret),
+            many => {
+                node.count = node.count.saturating_add(1);
+                node.types.array = node.types.array.saturating_add(1);
+                if depth >= cx.cap || many.is_empty() {
+                    return;
+                }
+                let items = node.items.get_or_insert_with(|| {
+                    cx.changed = true;
+                    Box::default()
+                });
+                for f in many {
+                    items.observe_field(f, secret);
+                }
+            }
+        }
+    }
+}
+
+impl Node {
+    fn keyed(key: &str) -> Node {
+        Node {
+            secret_key: is_secret_key(key),
+            ..Node::default()
+        }
+    }
+
+    fn observe_json(&mut self, v: &Value, depth: u8, cx: &mut Cx, secret: bool) {
+        self.count = self.count.saturating_add(1);
+        match v {
+            Value::Null => self.types.null = self.types.null.saturating_add(1),
+            Value::Bool(_) => self.types.boolean = self.types.boolean.saturating_add(1),
+            Value::Number(n) => {
+                if n.is_f64() {
+                    self.types.number = self.types.number.saturating_add(1);
+                } else {
+                    self.types.integer = self.types.integer.saturating_add(1);
+                }
+                if let Some(x) = n.as_f64() {
+                    self.observe_number(x);
+                }
+            }
+            Value::String(s) => self.observe_string(s, Format::detect(s), !secret),
+            Value::Array(items) => {
+                self.types.array = self.types.array.saturating_add(1);
+                if depth >= cx.cap || items.is_empty() {
+                    return;
+                }
+                let node = self.items.get_or_insert_with(|| {
+                    cx.changed = true;
+                    Box::default()
+                });
+                for item in items {
+                    node.observe_json(item, depth + 1, cx, secret);
+                }
+            }
+            Value::Object(m) => {
+                self.types.object = self.types.object.saturating_add(1);
+                self.observe_entries(m.iter().map(|(k, v)| (k.as_str(), v)), depth, cx, secret);
+            }
+        }
+    }
+
+    fn observe_lite(&mut self, v: &Lite<'_>, depth: u8, cx: &mut Cx, secret: bool) {
+        self.count = self.count.saturating_add(1);
+        match v {
+            Lite::Null => self.types.null = self.types.null.saturating_add(1),
+            Lite::Bool => self.types.boolean = self.types.boolean.saturating_add(1),
+            Lite::Int(x) => {
+                self.types.integer = self.types.integer.saturating_add(1);
+                self.observe_number(*x);
+            }
+            Lite::Float(x) => {
+                self.types.number = self.types.number.saturating_add(1);
+                self.observe_number(*x);
+            }
+            Lite::Str(s) => self.observe_string(s, Format::detect(s), !secret),
+            Lite::Arr(items) => {
+                self.types.array = self.types.array.saturating_add(1);
+                if depth >= cx.cap || items.is_empty() {
+                    return;
+                }
+                let node = self.items.get_or_insert_with(|| {
+                    cx.changed = true;
+                    Box::default()
+                });
+                for item in items {
+                    node.observe_lite(item, depth + 1, cx, secret);
+                }
+            }
+            Lite::Obj(entries) => {
+                self.types.object = self.types.object.saturating_add(1);
+                self.observe_entries(entries.iter().map(|(k, v)| (k.as_ref(), v)), depth, cx, secret);
+            }
+        }
+    }
+
+    /// Records the entries of one object observation (the caller counted the object).
+    fn observe_entries<'a, V, I>(&mut self, entries: I, depth: u8, cx: &mut Cx, secret: bool)
+    where
+        V: Observe + ?Sized + 'a,
+        I: Iterator<Item = (&'a str, &'a V)> + Clone,
+    {
+        if depth >= cx.cap {
+            return;
+        }
+        if looks_like_map(entries.clone().map(|(k, _)| k)) {
+            let m = self.map.get_or_insert_with(|| {
+                cx.changed = true;
+                Box::default()
+            });
+            for (k, v) in entries {
+                v.observe_into(m, depth + 1, cx, secret || is_secret_key(k));
+            }
+            return;
+        }
+        for (k, v) in entries {
+            if let Some(child) = self.props.get_mut(k) {
+                let s = secret || child.secret_key;
+                v.observe_into(child, depth + 1, cx, s);
+                continue;
+            }
+            cx.changed = true;
+            let child = self
+                .props
+                .entry(k.to_owned())
+                .or_insert_with(|| Node::keyed(k));
+            let s = secret || child.secret_key;
+            v.observe_into(child, depth + 1, cx, s);
+        }
+    }
+
+    fn observe_number(&mut self, x: f64) {
+        self.numbers = Some(match self.numbers {
+            Some((lo, hi)) => (lo.min(x), hi.max(x)),
+            None => (x, x),
+        });
+    }
+
+    fn observe_string(&mut self, s: &str, format: Option<Format>, keep_value: bool) {
+        self.types.string = self.types.string.saturating_add(1);
+        self.strings
+            .get_or_insert_with(Default::default)
+            .observe(s, format, keep_value);
+    }
+
+    /// A scalar seen as text (query, header, form value): infers its JSON type.
+    fn observe_text(&mut self, s: &str, secret: bool) {
+        self.count = self.count.saturating_add(1);
+        match classify_text(s) {
+            TextKind::Bool => self.types.boolean = self.types.boolean.saturating_add(1),
+            TextKind::Integer(x) => {
+                self.types.integer = self.types.integer.saturating_add(1);
+                self.observe_number(x);
+            }
+            TextKind::Number(x) => {
+                self.types.number = self.types.number.saturating_add(1);
+                self.observe_number(x);
+            }
+            TextKind::String(f) => self.observe_string(s, f, !secret),
+        }
+    }
+
+    fn observe_field(&mut self, f: &Field<'_>, secret: bool) {
+        match f {
+            Field::Text(s) => self.observe_text(s, secret),
+            Field::Binary => {
+                self.count = self.count.saturating_add(1);
+                self.types.string = self.types.string.saturating_add(1);
+                let st = self.strings.get_or_insert_with(Default::default);
+                st.formats[Format::Binary.index()] += 1;
+                st.min_len = 0;
+                st.spoil();
+            }
+            Field::Object => {
+                self.count = self.count.saturating_add(1);
+                self.types.object = self.types.object.saturating_add(1);
+            }
+        }
+    }
+
+    fn merge_from(&mut self, o: &Node, depth: u8, cx: &mut Cx) {
+        self.count = self.count.saturating_add(o.count);
+        self.types.merge(&o.types);
+        match (&mut self.strings, &o.strings) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.strings = Some(b.clone()),
+            _ => {}
+        }
+        if let Some((lo, hi)) = o.numbers {
+            self.observe_number(lo);
+            self.observe_number(hi);
+        }
+        if depth >= cx.cap {
+            return;
+        }
+        if let Some(oi) = &o.items {
+            let it = self.items.get_or_insert_with(|| {
+                cx.changed = true;
+                Box::default()
+            });
+            it.merge_from(oi, depth + 1, cx);
+        }
+        if let Some(om) = &o.map {
+            let m = self.map.get_or_insert_with(|| {
+                cx.changed = true;
+                Box::default()
+            });
+            m.merge_from(om, depth + 1, cx);
+        }
+        for (k, oc) in &o.props {
+            if let Some(c) = self.props.get_mut(k) {
+                c.merge_from(oc, depth + 1, cx);
+                continue;
+            }
+            cx.changed = true;
+            let c = self.props.entry(k.clone()).or_insert_with(|| Node {
+                secret_key: oc.secret_key,
+                ..Node::default()
+            });
+            c.merge_from(oc, depth + 1, cx);
+        }
+    }
+
+    /// Drops every child below `cap`.
+    fn prune(&mut self, depth: u8, cap: u8) {
+        if depth >= cap {
+            self.items = None;
+            self.map = None;
+            self.props = BTreeMap::new();
+            return;
+        }
+        if let Some(i) = &mut self.items {
+            i.prune(depth + 1, cap);
+        }
+        if let Some(m) = &mut self.map {
+            m.prune(depth + 1, cap);
+        }
+        for c in self.props.values_mut() {
+            c.prune(depth + 1, cap);
+        }
+    }
+
+    fn count_levels(&self, depth: u8, levels: &mut [usize]) {
+        let Some(slot) = levels.get_mut(depth as usize) else {
+            return;
+        };
+        *slot = slot.saturating_add(1);
+        if let Some(i) = &self.items {
+            i.count_levels(depth + 1, levels);
+        }
+        if let Some(m) = &self.map {
+            m.count_levels(depth + 1, levels);
+        }
+        for c in self.props.values() {
+            c.count_levels(depth + 1, levels);
+        }
+    }
+
+    /// Whether a node at the depth limit lost array or object children.
+    fn truncated_below(&self, depth: u8, cap: u8) -> bool {
+        if depth >= cap {
+            return self.types.array > 0 || self.types.object > 0;
+        }
+        self.items
+            .as_ref()
+            .is_some_and(|i| i.truncated_below(depth + 1, cap))
+            || self
+                .map
+                .as_ref()
+                .is_some_and(|m| m.truncated_below(depth + 1, cap))
+            || self
+                .props
+                .values()
+                .any(|c| c.truncated_below(depth + 1, cap))
+    }
+
+    /// The object's children as emitted: named properties, or one folded map value when the
+    /// object accumulated too many keys.
+    fn object_view(&self, depth: u8, cap: u8) -> ObjectView<'_> {
+        if self.props.len() > MAX_PROPERTIES {
+            let mut folded = self.map.as_deref().cloned().unwrap_or_default();
+            let mut cx = Cx {
+                cap,
+                changed: false,
+            };
+            for c in self.props.values() {
+                folded.merge_from(c, depth + 1, &mut cx);
+            }
+            folded.secret_key = false;
+            return ObjectView {
+                props: None,
+                map: Some(Cow::Owned(folded)),
+            };
+        }
+        ObjectView {
+            props: Some(&self.props),
+            map: self.map.as_deref().map(Cow::Borrowed),
+        }
+    }
+
+    fn enum_values(&self) -> Option<Vec<&str>> {
+        let t = &self.types;
+        let st = self.strings.as_deref()?;
+        let only_strings =
+            t.boolean == 0 && t.integer == 0 && t.number == 0 && t.array == 0 && t.object == 0;
+        let ok = only_strings
+            && !st.spoiled
+            && !st.values.is_empty()
+            && t.string >= ENUM_MIN_OBSERVATIONS
+            && (st.values.len() as u64).saturating_mul(2) <= t.string
+            && st.formats.iter().all(|&n| n == 0);
+        ok.then(|| st.values.iter().map(String::as_str).collect())
+    }
+
+    fn format(&self) -> Option<Format> {
+        let st = self.strings.as_deref()?;
+        Format::ALL
+            .into_iter()
+            .find(|f| st.formats[f.index()] == self.types.string && self.types.string > 0)
+    }
+
+    fn to_schema(&self, depth: u8, cap: u8) -> Value {
+        let t = &self.types;
+        let mut out = Map::new();
+        let mut types: Vec<Value> = Vec::new();
+        if t.object > 0 {
+            types.push("object".into());
+        }
+        if t.array > 0 {
+            types.push("array".into());
+        }
+        if t.string > 0 {
+            types.push("string".into());
+        }
+        if t.number > 0 {
+            types.push("number".into());
+        } else if t.integer > 0 {
+            types.push("integer".into());
+        }
+        if t.boolean > 0 {
+            types.push("boolean".into());
+        }
+        if t.null > 0 {
+            types.push("null".into());
+        }
+        match types.len() {
+            0 => return Value::Object(out),
+            1 => {
+                out.insert("type".into(), types.pop().unwrap_or_default());
+            }
+            _ => {
+                out.insert("type".into(), Value::Array(types));
+            }
+        }
+        if let Some(f) = self.format() {
+            out.insert("format".into(), f.as_str().into());
+        }
+        if let Some(values) = self.enum_values() {
+            let mut e: Vec<Value> = values.into_iter().map(Value::from).collect();
+            if t.null > 0 {
+                e.push(Value::Null);
+            }
+            out.insert("enum".into(), Value::Array(e));
+        }
+        if t.array > 0 {
+            if let Some(items) = &self.items {
+                out.insert("items".into(), items.to_schema(depth + 1, cap));
+            }
+        }
+        if t.object > 0 && depth < cap {
+            let view = self.object_view(depth, cap);
+            if let Some(props) = view.props.filter(|p| !p.is_empty()) {
+                let mut properties = Map::new();
+                let mut required = Vec::new();
+                for (k, c) in props {
+                    properties.insert(k.clone(), c.to_schema(depth + 1, cap));
+                    if c.count >= t.object && t.object >= REQUIRED_MIN_OBSERVATIONS {
+                        required.push(Value::from(k.as_str()));
+                    }
+                }
+                out.insert("properties".into(), Value::Object(properties));
+                if !required.is_empty() {
+                    out.insert("required".into(), Value::Array(required));
+                }
+            }
+            if let Some(m) = view.map {
+                out.insert("additionalProperties".into(), m.to_schema(depth + 1, cap));
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn collect_paths(
+        &self,
+        prefix: &mut String,
+        depth: u8,
+        cap: u8,
+        segments_left: usize,
+        out: &mut Vec<String>,
+    ) {
+        if segments_left == 0 || depth >= cap {
+            return;
+        }
+        if let Some(items) = &self.items {
+            let len = prefix.len();
+            prefix.push_str("[]");
+            items.collect_paths(prefix, depth + 1, cap, segments_left, out);
+            prefix.truncate(len);
+        }
+        if self.types.object == 0 {
+            return;
+        }
+        let view = self.object_view(depth, cap);
+        let mut child = |name: &str, node: &Node, prefix: &mut String| {
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(name);
+            out.push(prefix.clone());
+            node.collect_paths(prefix, depth + 1, cap, segments_left - 1, out);
+            prefix.truncate(len);
+        };
+        if let Some(props) = view.props {
+            for (k, c) in props {
+                child(k, c, prefix);
+            }
+        }
+        if let Some(m) = &view.map {
+            child("*", m, prefix);
+        }
+    }
+}
+
+struct ObjectView<'a> {
+    props: Option<&'a BTreeMap<String, Node>>,
+    map: Option<Cow<'a, Node>>,
+}
+
+/// A mergeable, bounded summary of every value observed at one position (a body, a parameter),
+/// emitted as a JSON Schema 2020-12 / OpenAPI 3.1 fragment.
+///
+/// See the [module documentation](self) for the bounds and the rules. `Debug` never prints
+/// captured string values; `Serialize` writes [`SchemaSketch::to_json_schema`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemaSketch {
+    root: Node,
+    /// Current depth limit: nodes at this depth keep no children.
+    cap: u8,
+}
+
+impl Default for SchemaSketch {
+    fn default() -> Self {
+        Self {
+            root: Node::default(),
+            cap: MAX_DEPTH,
+        }
+    }
+}
+
+impl Serialize for SchemaSketch {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json_schema().serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    static TEST_MAX_NODES: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_NODES) };
+}
+
+fn max_nodes() -> usize {
+    #[cfg(test)]
+    {
+        TEST_MAX_NODES.with(|c| c.get())
+    }
+    #[cfg(not(test))]
+    {
+        MAX_NODES
+    }
+}
+
+impl SchemaSketch {
+    /// An empty sketch (nothing observed).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A sketch for a named parameter; `secret` (a function of the name) makes
+    /// [`SchemaSketch::observe_named_str`] never keep values.
+    pub(crate) fn for_name(secret: bool) -> Self {
+        let mut s = Self::default();
+        s.root.secret_key = secret;
+        s
+    }
+
+    /// Whether this sketch was created for a secret-looking name.
+    pub(crate) fn is_secret(&self) -> bool {
+        self.root.secret_key
+    }
+
+    /// [`SchemaSketch::observe_str`] or [`SchemaSketch::observe_secret_str`], as decided for
+    /// the name when the sketch was created.
+    pub(crate) fn observe_named_str(&mut self, s: &str) {
+        let secret = self.root.secret_key;
+        self.with_cx(|root, _| root.observe_text(s, secret));
+    }
+
+    /// Records one JSON value (a whole body, or a JSON-typed parameter). Walks the value once.
+    pub fn observe_json(&mut self, v: &Value) {
+        self.with_cx(|root, cx| root.observe_json(v, 0, cx, false));
+    }
+
+    /// Parses `bytes` as one JSON document and records it; nothing is recorded when it does not
+    /// parse. Faster than parsing to a `serde_json::Value` first (strings are borrowed, objects
+    /// are not sorted maps) and gives the same sketch.
+    pub fn observe_json_slice(&mut self, bytes: &[u8]) -> Result<(), serde_json::Error> {
+        // On failure, serde_json describes the error (line and column); the fast scanner only
+        // knows that there is one.
+        let error = || {
+            serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+                .err()
+                .unwrap_or_else(|| <serde_json::Error as serde::de::Error>::custom("invalid JSON"))
+        };
+        let text = std::str::from_utf8(bytes).map_err(|_| error())?;
+        let scan = fast_json::scan(text).map_err(|_| error())?;
+        if scan.duplicate_keys {
+            let v: Lite<'_> = serde_json::from_str(text)?;
+            self.with_cx(|root, cx| root.observe_lite(&v, 0, cx, false));
+            return Ok(());
+        }
+        let mut result = Ok(());
+        self.with_cx(|root, cx| {
+            let mut w = fast_json::Walk {
+                cx,
+                map_like: &scan.map_like,
+                next: 0,
+            };
+            result = fast_json::observe(text, root, &mut w);
+        });
+        // Unreachable in practice: pass 1 accepted the same text.
+        debug_assert!(result.is_ok());
+        result.map_err(|_| error())
+    }
+
+    /// Records a scalar seen as text (query, header, cookie or form value): `true`/`false`
+    /// count as boolean, decimal numbers as integer or number (no leading zeros: `007` stays a
+    /// string, as zip codes and ids do), anything else as a string with its detected format.
+    pub fn observe_str(&mut self, s: &str) {
+        self.with_cx(|root, _| root.observe_text(s, false));
+    }
+
+    /// Like [`SchemaSketch::observe_str`] for credentials and session values: types, formats
+    /// and lengths are kept, the value itself never is (so it can never become an enum).
+    pub fn observe_secret_str(&mut self, s: &str) {
+        self.with_cx(|root, _| root.observe_text(s, true));
+    }
+
+    /// Records the values of a key repeated in one message (`?id=1&id=2`) as one array
+    /// observation whose items are typed like [`SchemaSketch::observe_str`].
+    pub fn observe_str_array<'a>(
+        &mut self,
+        values: impl IntoIterator<Item = &'a str>,
+        secret: bool,
+    ) {
+        let fields: Vec<Field<'a>> = values
+            .into_iter()
+            .map(|v| Field::Text(Cow::Borrowed(v)))
+            .collect();
+        self.with_cx(|root, cx| fields.as_slice().observe_into(root, 0, cx, secret));
+    }
+
+    /// Records one flat object (form fields, multipart parts, XML children): each name with all
+    /// its values in this message.
+    pub(crate) fn observe_fields(&mut self, fields: &BTreeMap<Cow<'_, str>, Vec<Field<'_>>>) {
+        self.with_cx(|root, cx| {
+            root.count = root.count.saturating_add(1);
+            root.types.object = root.types.object.saturating_add(1);
+            root.observe_entries(
+                fields.iter().map(|(k, v)| (k.as_ref(), v.as_slice())),
+                0,
+                cx,
+                false,
+            );
+        });
+    }
+
+    /// Merges another sketch into this one. Commutative and associative: any grouping and order
+    /// of merges and observations of the same values gives an equal sketch.
+    pub fn merge(&mut self, other: &SchemaSketch) {
+        let cap = self.cap.min(other.cap);
+        if cap < self.cap {
+            self.root.prune(0, cap);
+            self.cap = cap;
+        }
+        self.with_cx(|root, cx| root.merge_from(&other.root, 0, cx));
+    }
+
+    /// Number of values observed (at the root).
+    pub fn count(&self) -> u64 {
+        self.root.count
+    }
+
+    /// How many times each type was seen (at the root).
+    pub fn type_counts(&self) -> TypeCounts {
+        self.root.types
+    }
+
+    /// The format shared by every string seen (at the root), if any.
+    pub fn format(&self) -> Option<Format> {
+        self.root.format()
+    }
+
+    /// (min, max) over the numbers seen (at the root).
+    pub fn number_range(&self) -> Option<(f64, f64)> {
+        self.root.numbers
+    }
+
+    /// (min, max) length in characters of the strings seen (at the root).
+    pub fn string_length_range(&self) -> Option<(u64, u64)> {
+        self.root.strings.as_deref().map(|s| (s.min_len, s.max_len))
+    }
+
+    /// The enum emitted for the root, if the rule holds: only strings (and possibly null) were
+    /// seen, at least [`ENUM_MIN_OBSERVATIONS`] of them, all short label-like candidates with
+    /// no detected format, never from a secret-looking field, at most [`ENUM_MAX_VALUES`]
+    /// distinct values, and at most half as many distinct values as observations. Sorted.
+    pub fn enum_values(&self) -> Option<Vec<&str>> {
+        self.root.enum_values()
+    }
+
+    /// The current depth limit: [`MAX_DEPTH`] unless the node budget lowered it.
+    pub fn depth_limit(&self) -> u8 {
+        self.cap
+    }
+
+    /// True when structure was dropped by the depth or node limits.
+    pub fn is_truncated(&self) -> bool {
+        self.cap < MAX_DEPTH || self.root.truncated_below(0, self.cap)
+    }
+
+    /// The schema as a JSON Schema 2020-12 / OpenAPI 3.1 fragment: `type` (an array for mixed
+    /// types), `format`, `enum`, `properties`, `required`, `items`, `additionalProperties`.
+    /// Observed ranges are not emitted as `minimum`/`maximum`: samples are not limits (see
+    /// [`SchemaSketch::number_range`]). An empty sketch gives `{}`.
+    pub fn to_json_schema(&self) -> Value {
+        self.root.to_schema(0, self.cap)
+    }
+
+    /// Every property path, depth first in key order: dotted, with `[]` for array items and
+    /// `*` for map values, e.g. `data`, `data.items`, `data.items[].idCard`; a top-level array
+    /// gives `[].id`. Keys are not escaped. Not for the hot path: it allocates every path.
+    pub fn field_paths(&self) -> Vec<String> {
+        self.field_paths_limited(usize::MAX)
+    }
+
+    /// Like [`SchemaSketch::field_paths`], but only paths of at most `max_segments` property
+    /// names (array `[]` does not count), e.g. 2 gives `data` and `data.items`.
+    pub fn field_paths_limited(&self, max_segments: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut prefix = String::new();
+        self.root
+            .collect_paths(&mut prefix, 0, self.cap, max_segments, &mut out);
+        out
+    }
+
+    fn with_cx(&mut self, f: impl FnOnce(&mut Node, &mut Cx)) {
+        let mut cx = Cx {
+            cap: self.cap,
+            changed: false,
+        };
+        f(&mut self.root, &mut cx);
+        if cx.changed {
+            self.enforce_node_budget();
+        }
+    }
+
+    /// Lowers the depth limit until the nodes at or above it fit in the budget. The node count
+    /// per level only grows under merge, so the limit of a union is the same whatever the order.
+    fn enforce_node_budget(&mut self) {
+        let mut levels = [0usize; MAX_DEPTH as usize + 1];
+        self.root.count_levels(0, &mut levels);
+        let budget = max_nodes();
+        let mut total = 0usize;
+        for (d, n) in levels.iter().enumerate().take(self.cap as usize + 1) {
+            total = total.saturating_add(*n);
+            if total > budget && d > 0 {
+                let cap = (d - 1) as u8;
+                self.root.prune(0, cap);
+                self.cap = cap;
+                return;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text classification
+
+enum TextKind {
+    Bool,
+    Integer(f64),
+    Number(f64),
+    String(Option<Format>),
+}
+
+fn classify_text(s: &str) -> TextKind {
+    match s {
+        "true" | "false" => return TextKind::Bool,
+        _ => {}
+    }
+    match json_number_kind(s.as_bytes()) {
+        Some(false) => {
+            if let Ok(x) = s.parse::<f64>() {
+                return TextKind::Integer(x);
+            }
+        }
+        Some(true) => {
+            if let Ok(x) = s.parse::<f64>() {
+                if x.is_finite() {
+                    return TextKind::Number(x);
+                }
+            }
+        }
+        None => {}
+    }
+    TextKind::String(Format::detect(s))
+}
+
+/// `Some(false)` for a JSON integer, `Some(true)` for a JSON number with fraction or exponent,
+/// `None` otherwise. Integers longer than 19 digits are kept as strings (ids, card numbers).
+fn json_number_kind(b: &[u8]) -> Option<bool> {
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i = 1;
+    }
+    let start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_len = i - start;
+    if int_len == 0 || (int_len > 1 && b[start] == b'0') {
+        return None;
+    }
+    if i == b.len() {
+        return (int_len <= 19).then_some(false);
+    }
+    if b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == f {
+            return None;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let e = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            return None;
+        }
+    }
+    (i == b.len()).then_some(true)
+}
+
+fn is_uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
+}
+
+fn is_date(b: &[u8]) -> bool {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || digits(&b[..4]).is_none() {
+        return false;
+    }
+    matches!((digits(&b[5..7]), digits(&b[8..10])), (Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+/// `Thh:mm:ss[.frac](Z|±hh:mm)` after a full-date.
+fn is_date_time_tail(b: &[u8]) -> bool {
+    if b.len() < 10 || !matches!(b[0], b'T' | b't') {
+        return false;
+    }
+    let t = &b[1..];
+    let hms = t.len() >= 8
+        && t[2] == b':'
+        && t[5] == b':'
+        && matches!(digits(&t[0..2]), Some(h) if h < 24)
+        && matches!(digits(&t[3..5]), Some(m) if m < 60)
+        && matches!(digits(&t[6..8]), Some(s) if s <= 60);
+    if !hms {
+        return false;
+    }
+    let mut rest = &t[8..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &rest[1 + n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            matches!(digits(&[*h1, *h2]), Some(h) if h < 24)
+                && matches!(digits(&[*m1, *m2]), Some(m) if m < 60)
+        }
+        _ => false,
+    }
+}
+
+fn is_email(b: &[u8]) -> bool {
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || local.len() > 64 || domain.len() < 3 {
+        return false;
+    }
+    let local_ok = local
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) || c >= 0x80);
+    let domain_ok = domain
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80)
+        && domain.contains(&b'.')
+        && !domain.starts_with(b".")
+        && !domain.ends_with(b".")
+        && !domain.windows(2).any(|w| w == b"..");
+    local_ok && domain_ok
+}
+
+fn is_uri(b: &[u8]) -> bool {
+    let Some(pos) = b.windows(3).take(33).position(|w| w == b"://") else {
+        return false;
+    };
+    let scheme = &b[..pos];
+    !scheme.is_empty()
+        && scheme[0].is_ascii_alphabetic()
+        && scheme
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+        && b.len() > pos + 3
+        && !b
+            .iter()
+            .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+}
+
+/// A short label-like string: the kind of value worth listing as an enum. Numbers, e-mails and
+/// text without ASCII letters (names, phone numbers) are not candidates, which keeps most
+/// personal data out of emitted enums.
+fn is_enum_candidate(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= ENUM_MAX_LEN
+        && b.iter().any(u8::is_ascii_alphabetic)
+        && !b.iter().any(|&c| c == b'@' || c.is_ascii_control())
+}
+
+/// A key that is data rather than a field name.
+fn is_id_like_key(k: &str) -> bool {
+    let b = k.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    if b.len() >= 12 && b.iter().all(u8::is_ascii_hexdigit) && b.iter().any(u8::is_ascii_digit) {
+        return true;
+    }
+    matches!(
+        Format::detect(k),
+        Some(
+            Format::Uuid
+                | Format::Date
+                | Format::DateTime
+                | Format::Ipv4
+                | Format::Ipv6
+                | Format::Email
+        )
+    )
+}
+
+/// Whether one object observation is a map (keys are data): too many keys, an over-long key,
+/// or every key id-like.
+fn looks_like_map<'a>(keys: impl Iterator<Item = &'a str>) -> bool {
+    let mut n = 0usize;
+    let mut all_ids = true;
+    for k in keys {
+        n += 1;
+        if n > MAX_PROPERTIES || k.len() > MAX_KEY_LEN {
+            return true;
+        }
+        if all_ids && !is_id_like_key(k) {
+            all_ids = false;
+        }
+    }
+    n > 0 && all_ids
+}
+
+/// ASCII case-insensitive substring test without allocating.
+pub(crate) fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Runs `f` on the ASCII-lower-cased `name`, on the stack for names up to 64 bytes.
+pub(crate) fn with_lower<T>(name: &str, f: impl FnOnce(&str) -> T) -> T {
+    let mut buf = [0u8; 64];
+    if let Some(b) = buf.get_mut(..name.len()) {
+        b.copy_from_slice(name.as_bytes());
+        b.make_ascii_lowercase();
+        if let Ok(lower) = std::str::from_utf8(b) {
+            return f(lower);
+        }
+    }
+    f(&name.to_ascii_lowercase())
+}
+
+/// Substring test for short strings: a first-byte filter before comparing.
+pub(crate) fn has(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    match n.first() {
+        None => true,
+        Some(&first) => {
+            h.len() >= n.len()
+                && (0..=h.len() - n.len()).any(|i| h[i] == first && &h[i..i + n.len()] == n)
+        }
+    }
+}
+
+/// A field name whose values are credentials or secrets: their values are never kept.
+pub(crate) fn is_secret_key(k: &str) -> bool {
+    const PARTS: [&str; 14] = [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "credential",
+        "authorization",
+        "cookie",
+        "session",
+        "private_key",
+        "privatekey",
+        "signature",
+    ];
+    const EXACT: [&str; 9] = [
+        "pwd", "pin", "cvv", "cvc", "otp", "ssn", "key", "auth", "sig",
+    ];
+    with_lower(k, |l| PARTS.iter().any(|p| has(l, p)) || EXACT.contains(&l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn sketch(values: &[Value]) -> SchemaSketch {
+        let mut s = SchemaSketch::new();
+        for v in values {
+            s.observe_json(v);
+        }
+        s
+    }
+
+    #[test]
+    fn types_required_and_paths() {
+        let s = sketch(&[
+            json!({"data": {"items": [{"idCard": "x", "n": 1}], "total": 3}, "ok": true}),
+            json!({"data": {"items": [{"idCard": "y", "n": 2.5}]}, "ok": null}),
+        ]);
+        assert_eq!(s.count(), 2);
+        let schema = s.to_json_schema();
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["required"], json!(["data", "ok"]));
+        assert_eq!(
+            schema["properties"]["ok"]["type"],
+            json!(["boolean", "null"])
+        );
+        let data = &schema["properties"]["data"];
+        assert_eq!(data["required"], json!(["items"]));
+        assert_eq!(data["properties"]["total"]["type"], "integer");
+        let item = &data["properties"]["items"]["items"];
+        assert_eq!(item["properties"]["n"]["type"], "number");
+        assert_eq!(item["required"], json!(["idCard", "n"]));
+        assert_eq!(
+            s.field_paths(),
+            [
+                "data",
+                "data.items",
+                "data.items[].idCard",
+                "data.items[].n",
+                "data.total",
+                "ok"
+            ]
+        );
+        assert_eq!(
+            s.field_paths_limited(2),
+            ["data", "data.items", "data.total", "ok"]
+        );
+    }
+
+    #[test]
+    fn single_observation_marks_nothing_required() {
+        let s = sketch(&[json!({"a": 1})]);
+        assert!(s.to_json_schema().get("required").is_none());
+    }
+
+    #[test]
+    fn top_level_array_paths() {
+        let s = sketch(&[json!([{"id": 1, "tags": ["a"]}, {"id": 2}])]);
+        assert_eq!(s.field_paths(), ["[].id", "[].tags"]);
+        let schema = s.to_json_schema();
+        assert_eq!(schema["type"], "array");
+        assert_eq!(schema["items"]["required"], json!(["id"]));
+        assert_eq!(
+            schema["items"]["properties"]["tags"]["items"]["type"],
+            "string"
+        );
+    }
+
+    #[test]
+    fn formats_are_detected() {
+        let cases = [
+            ("123e4567-e89b-12d3-a456-426614174000", Some(Format::Uuid)),
+            ("a@b.co", Some(Format::Email)),
+            ("2024-02-29", Some(Format::Date)),
+            ("2024-02-29T10:00:00Z", Some(Format::DateTime)),
+            ("2024-02-29T10:00:00.123+08:00", Some(Format::DateTime)),
+            ("10.0.0.1", Some(Format::Ipv4)),
+            ("::1", Some(Format::Ipv6)),
+            ("2001:db8::1", Some(Format::Ipv6)),
+            ("https://example.com/x", Some(Format::Uri)),
+            ("hello", None),
+            ("12:30:00", None),
+            ("2024-13-01", None),
+            ("a@b", None),
+            ("not a uri://x", None),
+        ];
+        for (s, f) in cases {
+            assert_eq!(Format::detect(s), f, "{s}");
+        }
+        let s = sketch(&[json!("a@b.co"), json!("c@d.org")]);
+        assert_eq!(
+            s.to_json_schema(),
+            json!({"type": "string", "format": "email"})
+        );
+        let mixed = sketch(&[json!("a@b.co"), json!("plain")]);
+        assert!(mixed.to_json_schema().get("format").is_none());
+    }
+
+    #[test]
+    fn text_inference() {
+        let mut s = SchemaSketch::new();
+        for v in ["1", "-20", "3"] {
+            s.observe_str(v);
+        }
+        assert_eq!(s.to_json_schema()["type"], "integer");
+        assert_eq!(s.number_range(), Some((-20.0, 3.0)));
+        s.observe_str("2.5");
+        assert_eq!(s.to_json_schema()["type"], "number");
+        let mut b = SchemaSketch::new();
+        b.observe_str("true");
+        b.observe_str("false");
+        assert_eq!(b.to_json_schema()["type"], "boolean");
+        let mut z = SchemaSketch::new();
+        z.observe_str("007");
+        z.observe_str("1e400");
+        z.observe_str("12345678901234567890123");
+        assert_eq!(z.to_json_schema()["type"], "string");
+    }
+
+    #[test]
+    fn enum_rule_and_cap() {
+        let vals: Vec<Value> = ["active", "inactive", "active", "active", "inactive"]
+            .iter()
+            .map(|s| json!(s))
+            .collect();
+        let s = sketch(&vals);
+        assert_eq!(s.to_json_schema()["enum"], json!(["active", "inactive"]));
+        // Too few observations.
+        assert!(sketch(&vals[..3]).to_json_schema().get("enum").is_none());
+        // Too many distinct values: more than ENUM_MAX_VALUES, in any order.
+        let many: Vec<Value> = (0..(ENUM_MAX_VALUES + 1) * 3)
+            .map(|i| json!(format!("v{}", i % (ENUM_MAX_VALUES + 1))))
+            .collect();
+        assert!(sketch(&many).enum_values().is_none());
+        let exactly: Vec<Value> = (0..ENUM_MAX_VALUES * 3)
+            .map(|i| json!(format!("v{:02}", i % ENUM_MAX_VALUES)))
+            .collect();
+        assert_eq!(
+            sketch(&exactly).enum_values().map(|v| v.len()),
+            Some(ENUM_MAX_VALUES)
+        );
+        // Null alongside strings stays allowed.
+        let mut with_null = vals.clone();
+        with_null.push(Value::Null);
+        assert_eq!(
+            sketch(&with_null).to_json_schema()["enum"],
+            json!(["active", "inactive", null])
+        );
+        // Numbers, names without ASCII letters and e-mails never form enums.
+        let phones: Vec<Value> = (0..8)
+            .map(|i| json!(format!("1380013800{}", i % 2)))
+            .collect();
+        assert!(sketch(&phones).enum_values().is_none());
+    }
+
+    #[test]
+    fn secret_fields_never_keep_values() {
+        let vals: Vec<Value> = (0..10)
+            .map(|_| json!({"password": "hunter2", "role": "admin"}))
+            .collect();
+        let s = sketch(&vals);
+        let schema = s.to_json_schema();
+        assert!(schema["properties"]["password"].get("enum").is_none());
+        assert_eq!(schema["properties"]["role"]["enum"], json!(["admin"]));
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let mut h = SchemaSketch::new();
+        for _ in 0..10 {
+            h.observe_secret_str("abc");
+        }
+        assert!(h.enum_values().is_none());
+    }
+
+    #[test]
+    fn id_keyed_objects_become_maps() {
+        let s = sketch(&[
+            json!({"users": {"123": {"name": "a"}, "456": {"name": "b"}}}),
+            json!({"users": {"789": {"name": "c", "age": 3}}}),
+        ]);
+        let users = &s.to_json_schema()["properties"]["users"];
+        assert!(users.get("properties").is_none());
+        assert_eq!(
+            users["additionalProperties"]["properties"]["name"]["type"],
+            "string"
+        );
+        assert_eq!(users["additionalProperties"]["required"], json!(["name"]));
+        assert_eq!(
+            s.field_paths(),
+            ["users", "users.*", "users.*.age", "users.*.name"]
+        );
+        let uuids = sketch(&[json!({"123e4567-e89b-12d3-a456-426614174000": 1})]);
+        assert_eq!(
+            uuids.to_json_schema()["additionalProperties"]["type"],
+            "integer"
+        );
+    }
+
+    #[test]
+    fn wide_objects_become_maps() {
+        let mut one = Map::new();
+        for i in 0..=MAX_PROPERTIES {
+            one.insert(format!("k{i}"), json!(i));
+        }
+        let s = sketch(&[Value::Object(one)]);
+        assert_eq!(s.field_paths(), ["*"]);
+        // Accumulated over many small observations: emitted as a map too.
+        let many: Vec<Value> = (0..=MAX_PROPERTIES)
+            .map(|i| json!({ format!("k{i}"): "v" }))
+            .collect();
+        let s = sketch(&many);
+        assert_eq!(s.to_json_schema()["additionalProperties"]["type"], "string");
+        let long_key = "x".repeat(MAX_KEY_LEN + 1);
+        let s = sketch(&[json!({ long_key: 1, "a": 2 })]);
+        assert_eq!(s.field_paths(), ["*"]);
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut v = json!(1);
+        for _ in 0..100 {
+            v = json!({ "a": v });
+        }
+        let s = sketch(&[v]);
+        assert_eq!(s.field_paths().len(), MAX_DEPTH as usize);
+        assert!(s.is_truncated());
+        assert!(!sketch(&[json!({"a": 1})]).is_truncated());
+    }
+
+    #[test]
+    fn node_budget_lowers_depth_limit() {
+        let mut wide = Map::new();
+        for i in 0..200 {
+            wide.insert(format!("k{i:03}"), json!({"x": {"y": 1}, "z": 2}));
+        }
+        let v = Value::Object(wide);
+        let s = sketch(&[v]);
+        // 1 + 200 + 400 + 200 nodes fit the default budget.
+        assert_eq!(s.depth_limit(), MAX_DEPTH);
+        TEST_MAX_NODES.with(|c| c.set(300));
+        let s2 = sketch(&[s.to_json_schema(), json!(null)]);
+        let mut w = Map::new();
+        for i in 0..200 {
+            w.insert(format!("k{i:03}"), json!({"x": {"y": 1}}));
+        }
+        let s3 = sketch(&[Value::Object(w)]);
+        TEST_MAX_NODES.with(|c| c.set(MAX_NODES));
+        assert!(s2.depth_limit() < MAX_DEPTH);
+        assert_eq!(s3.depth_limit(), 1);
+        assert_eq!(s3.field_paths().len(), 200);
+        assert!(s3.is_truncated());
+    }
+
+    #[test]
+    fn slice_parse_handles_duplicates_and_escapes() {
+        let text = br#"{"a":1,"b":"x","a":"s","c\u0041":[1,2.5]}"#;
+        let mut fast = SchemaSketch::new();
+        fast.observe_json_slice(text).unwrap();
+        let v: Value = serde_json::from_slice(text).unwrap();
+        assert_eq!(fast, sketch(&[v]));
+        assert_eq!(fast.to_json_schema()["properties"]["a"]["type"], "string");
+        assert!(fast.observe_json_slice(b"{\"a\":").is_err());
+        assert_eq!(fast.count(), 1);
+    }
+
+    #[test]
+    fn slice_parse_keeps_map_decisions_in_sync_below_the_depth_limit() {
+        // Objects below the depth limit are skipped but still counted, so the map decision of
+        // the later `{"1": ..}` object is the right one.
+        let mut deep = json!({"x": 1});
+        for _ in 0..MAX_DEPTH + 2 {
+            deep = json!({ "a": deep, "m": {"7": {"k": 1}} });
+        }
+        let doc = json!({"deep": deep, "later": {"123": {"v": true}}, "rec": {"name": "n"}});
+        let text = serde_json::to_vec(&doc).unwrap();
+        let mut fast = SchemaSketch::new();
+        fast.observe_json_slice(&text).unwrap();
+        assert_eq!(fast, sketch(&[doc]));
+        assert!(fast.field_paths().contains(&"later.*.v".to_string()));
+    }
+
+    #[test]
+    fn serialize_writes_the_schema() {
+        let s = sketch(&[json!({"a": "b"})]);
+        assert_eq!(serde_json::to_value(&s).unwrap(), s.to_json_schema());
+        assert_eq!(SchemaSketch::new().to_json_schema(), json!({}));
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("a".to_string()),
+            Just("b".to_string()),
+            Just("id".to_string()),
+            Just("12".to_string()),
+            Just("token".to_string()),
+            "[a-d]{1,3}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            prop_oneof![
+                Just("x@y.io".to_string()),
+                Just("2024-01-02".to_string()),
+                Just("on".to_string()),
+                Just("off".to_string()),
+                "[a-c]{0,3}",
+                ".{0,8}",
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn arb_sketch() -> impl Strategy<Value = SchemaSketch> {
+        (
+            prop::collection::vec(arb_json(), 0..5),
+            prop::collection::vec(".{0,6}", 0..3),
+        )
+            .prop_map(|(vals, texts)| {
+                let mut s = sketch(&vals);
+                for t in &texts {
+                    s.observe_str(t);
+                }
+                s
+            })
+    }
+
+    fn merged(a: &SchemaSketch, b: &SchemaSketch) -> SchemaSketch {
+        let mut m = a.clone();
+        m.merge(b);
+        m
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_commutative(a in arb_sketch(), b in arb_sketch()) {
+            prop_assert_eq!(merged(&a, &b), merged(&b, &a));
+        }
+
+        #[test]
+        fn merge_is_associative(a in arb_sketch(), b in arb_sketch(), c in arb_sketch()) {
+            prop_assert_eq!(merged(&merged(&a, &b), &c), merged(&a, &merged(&b, &c)));
+        }
+
+        #[test]
+        fn merge_equals_sequential_observation(vals in prop::collection::vec(arb_json(), 0..8), split in 0usize..8) {
+            let split = split.min(vals.len());
+            let whole = sketch(&vals);
+            let m = merged(&sketch(&vals[..split]), &sketch(&vals[split..]));
+            prop_assert_eq!(&m, &whole);
+            // Any observation order gives the same sketch.
+            let mut rev = vals.clone();
+            rev.reverse();
+            prop_assert_eq!(sketch(&rev), whole);
+        }
+
+        #[test]
+        fn node_budget_is_order_independent(vals in prop::collection::vec(arb_json(), 1..10), split in 0usize..10) {
+            TEST_MAX_NODES.with(|c| c.set(12));
+            let split = split.min(vals.len());
+            let whole = sketch(&vals);
+            let m = merged(&sketch(&vals[..split]), &sketch(&vals[split..]));
+            let mut rev = vals.clone();
+            rev.reverse();
+            let r = sketch(&rev);
+            TEST_MAX_NODES.with(|c| c.set(MAX_NODES));
+            prop_assert_eq!(&m, &whole);
+            prop_assert_eq!(r, whole);
+        }
+
+        #[test]
+        fn slice_parse_equals_value_parse(vals in prop::collection::vec(arb_json(), 0..6)) {
+            // Compare with a Value parsed from the same text (float text round trips may differ
+            // in the last bit, and that is not what is tested here).
+            let mut fast = SchemaSketch::new();
+            let mut parsed = Vec::new();
+            for v in &vals {
+                let text = serde_json::to_vec(v).unwrap();
+                fast.observe_json_slice(&text).unwrap();
+                parsed.push(serde_json::from_slice::<Value>(&text).unwrap());
+            }
+            prop_assert_eq!(fast, sketch(&parsed));
+        }
+
+        #[test]
+        fn slice_parse_equals_value_parse_with_small_budget(vals in prop::collection::vec(arb_json(), 0..6)) {
+            TEST_MAX_NODES.with(|c| c.set(10));
+            let mut fast = SchemaSketch::new();
+            let mut parsed = Vec::new();
+            for v in &vals {
+                let text = serde_json::to_vec(v).unwrap();
+                fast.observe_json_slice(&text).unwrap();
+                parsed.push(serde_json::from_slice::<Value>(&text).unwrap());
+            }
+            let slow = sketch(&parsed);
+            TEST_MAX_NODES.with(|c| c.set(MAX_NODES));
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn slice_parse_rejects_without_recording(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let mut s = SchemaSketch::new();
+            if s.observe_json_slice(&bytes).is_err() {
+                prop_assert_eq!(s, SchemaSketch::new());
+            }
+        }
+
+        #[test]
+        fn never_panics_and_emits(vals in prop::collection::vec(arb_json(), 0..4)) {
+            let s = sketch(&vals);
+            let _ = s.to_json_schema();
+            let _ = s.field_paths();
+            let _ = s.is_truncated();
+        }
+
+        #[test]
+        fn text_never_panics(t in ".{0,64}") {
+            let mut s = SchemaSketch::new();
+            s.observe_str(&t);
+            s.observe_secret_str(&t);
+            let _ = Format::detect(&t);
+            prop_assert_eq!(s.count(), 2);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Command-line interface definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit code for a run that failed: unreadable input, input that is not HAR or JSON Lines.
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code for an invalid configuration file (`config check`, `--config`).
+pub const EXIT_CONFIG: u8 = 3;
+/// Exit code when `--strict` met a malformed entry.
+pub const EXIT_STRICT: u8 = 4;
+
+/// Lampyr: find your APIs, what they carry and who attacks them.
+#[derive(Debug, Parser)]
+#[command(name = "lampyr", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Discover the APIs in recorded traffic (HAR, Exchange JSON Lines) and report them.
+    Analyze(AnalyzeArgs),
+    /// Configuration file tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a lampyr.yaml and print every error with its location.
+    Check {
+        /// The file to check.
+        file: PathBuf,
+    },
+}
+
+/// Input format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// Detect from the content (and extension).
+    Auto,
+    /// HAR 1.2.
+    Har,
+    /// Exchange JSON Lines v1.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Traffic files (HAR 1.2 or Exchange JSON Lines; `.gz` accepted).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Input format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: FormatArg,
+    /// Write the discovered API as OpenAPI 3.1 (`.yaml`/`.yml` for YAML, JSON otherwise).
+    #[arg(long, value_name = "OUT")]
+    pub openapi: Option<PathBuf>,
+    /// Write the Analysis report v1 (JSON).
+    #[arg(long, value_name = "OUT")]
+    pub report: Option<PathBuf>,
+    /// Stop at the first malformed entry (exit code 4) instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Configuration file (discovery rules, limits).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print templating decisions to stderr (for tuning discovery rules).
+    #[arg(long, hide = true)]
+    pub debug_templating: bool,
+}
