@@ -692,3 +692,7 @@ fn compatible(rule: &[TemplateSegment], prefix: &[TemplateSegment]) -> bool {
         (TemplateSegment::Literal { .. }, TemplateSegment::Param { .. }) => false,
     })
 }
+
+#[cfg(test)]
+#[path = "inventory_tests.rs"]
+mod tests;
