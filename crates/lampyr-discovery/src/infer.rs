@@ -56,6 +56,9 @@ pub(crate) struct Split<'a> {
     pub param_class: Option<SegmentClass>,
     /// Values dropped as noise (only 404s, fit nothing).
     pub noise: Vec<&'a str>,
+    /// True when the parameter rests only on the number of alike plain words (no lexical or
+    /// structural evidence): such a decision is not extended to other nodes.
+    pub by_count_only: bool,
     /// Literal values that look alike (e.g. enum members `A`, `AAAA`): the level below them is
     /// decided on their pooled children.
     pub alike: Vec<&'a str>,
@@ -371,13 +374,15 @@ pub(crate) fn split<'a>(
     // do not count towards a cohort by size alone.
     let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
     let known = candidates.iter().filter(|c| c.known).count();
-    let is_param = (known >= 1 && known * 2 >= candidates.len().min(n.max(1)))
+    let by_evidence = (known >= 1 && known * 2 >= candidates.len().min(n.max(1)))
         || n >= 2
-        && (plain >= opts.min_cohort_by_count
-            || (upper == n && n >= 3)
-            || shared_below
-            || (digits >= 1 && digits * 8 >= n)
-            || (dates == n && depth >= 2));
+            && ((upper == n && n >= 3)
+                || shared_below
+                || (digits >= 1 && digits * 8 >= n)
+                || (dates == n && depth >= 2));
+    let by_count = n >= 2 && plain >= opts.min_cohort_by_count;
+    out.by_count_only = by_count && !by_evidence;
+    let is_param = by_evidence || by_count;
     if let Some(label) = debug {
         eprintln!(
             "[templating] {label}: {} candidates, {} typical, {} with digits -> {}; typical={:?} atypical={:?}",

@@ -455,7 +455,12 @@ impl Walker<'_> {
             deeper.push(TemplateSegment::Literal {
                 text: decision.alike[0].to_string(),
             });
-            let d = self.decide(&grand, &deeper);
+            let mut d = self.decide(&grand, &deeper);
+            if d.by_count_only {
+                // Many alike words pooled from several static siblings are more likely their
+                // static children than values: do not extend a count-only decision.
+                d.param.clear();
+            }
             Pooled {
                 param: d.param.iter().map(|v| v.to_string()).collect(),
                 class: d.param_class.unwrap_or(SegmentClass::Slug),
