@@ -14,12 +14,15 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use lampyr_core::Request;
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
-use serde_json::Value;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::params::{cookie_pairs, query_pairs};
-use crate::schema::contains_ignore_case;
+use crate::schema::{has, with_lower};
 
 /// Longest token that is decoded as a JWT (bytes).
 pub const MAX_JWT_LEN: usize = 16 * 1024;
@@ -121,52 +124,141 @@ pub fn decode_jwt(token: &str) -> Option<JwtInfo> {
     if token.len() > MAX_JWT_LEN || !token.starts_with("ey") {
         return None;
     }
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 && parts.len() != 5 {
-        return None;
-    }
-    let header = decode_json_object(parts[0])?;
-    let alg = bounded_string(header.get("alg")?.as_str()?, 32)?;
+    let mut parts = token.split('.');
+    let (header, payload) = (parts.next()?, parts.next()?);
+    let encrypted = match parts.clone().count() {
+        1 => false,
+        3 => true,
+        _ => return None,
+    };
+    let header_bytes = B64URL.decode(header).ok()?;
+    let h: JwtPart<'_> = serde_json::from_slice(&header_bytes).ok()?;
     let mut info = JwtInfo {
-        alg,
-        typ: header
-            .get("typ")
-            .and_then(Value::as_str)
-            .and_then(|s| bounded_string(s, 64)),
-        kid: header
-            .get("kid")
-            .and_then(Value::as_str)
-            .and_then(|s| bounded_string(s, 128)),
+        alg: bounded_string(h.alg.as_deref()?, 32)?,
+        typ: h.typ.as_deref().and_then(|s| bounded_string(s, 64)),
+        kid: h.kid.as_deref().and_then(|s| bounded_string(s, 128)),
         iss: None,
         claims: BTreeSet::new(),
         has_exp: false,
-        encrypted: parts.len() == 5,
+        encrypted,
     };
-    if info.encrypted {
+    if encrypted {
         return Some(info);
     }
-    let payload = decode_json_object(parts[1])?;
-    info.iss = payload
-        .get("iss")
-        .and_then(Value::as_str)
-        .and_then(|s| bounded_string(s, 256));
-    info.has_exp = payload.contains_key("exp");
-    for k in payload.keys().filter(|k| k.len() <= 64) {
-        if info.claims.len() < MAX_JWT_CLAIMS {
-            info.claims.insert(k.clone());
-        } else if info.claims.last().is_some_and(|last| k < last) {
-            info.claims.pop_last();
-            info.claims.insert(k.clone());
-        }
-    }
+    let payload_bytes = B64URL.decode(payload).ok()?;
+    let p: JwtPart<'_> = serde_json::from_slice(&payload_bytes).ok()?;
+    info.iss = p.iss.as_deref().and_then(|s| bounded_string(s, 256));
+    info.has_exp = p.has_exp;
+    let mut names: Vec<&str> = p
+        .keys
+        .iter()
+        .map(|k| k.as_ref())
+        .filter(|k| k.len() <= 64)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    info.claims = names
+        .into_iter()
+        .take(MAX_JWT_CLAIMS)
+        .map(str::to_owned)
+        .collect();
     Some(info)
 }
 
-fn decode_json_object(part: &str) -> Option<serde_json::Map<String, Value>> {
-    let bytes = B64URL.decode(part).ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
-        Value::Object(m) => Some(m),
-        _ => None,
+/// One JSON object of a JWT (header or payload), read without building a map: the few string
+/// fields kept, and the key names.
+#[derive(Default)]
+struct JwtPart<'a> {
+    alg: Option<Cow<'a, str>>,
+    typ: Option<Cow<'a, str>>,
+    kid: Option<Cow<'a, str>>,
+    iss: Option<Cow<'a, str>>,
+    has_exp: bool,
+    keys: Vec<Cow<'a, str>>,
+}
+
+/// Most key names read from one JWT object (further keys are parsed, not kept).
+const MAX_JWT_KEYS_READ: usize = 1024;
+
+impl<'de> Deserialize<'de> for JwtPart<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JwtPart<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut part = JwtPart::default();
+                while let Some(MaybeStr(k)) = m.next_key::<MaybeStr<'de>>()? {
+                    let k = k.unwrap_or_default();
+                    let slot = match k.as_ref() {
+                        "alg" => Some(&mut part.alg),
+                        "typ" => Some(&mut part.typ),
+                        "kid" => Some(&mut part.kid),
+                        "iss" => Some(&mut part.iss),
+                        _ => None,
+                    };
+                    match slot {
+                        Some(slot) => *slot = m.next_value::<MaybeStr<'de>>()?.0,
+                        None => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    part.has_exp |= k == "exp";
+                    if part.keys.len() < MAX_JWT_KEYS_READ {
+                        part.keys.push(k);
+                    }
+                }
+                Ok(part)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Any JSON value: `Some` when it is a string (borrowed when unescaped).
+struct MaybeStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -297,44 +389,65 @@ fn authorization(value: &str) -> Option<AuthObservation> {
 /// `ocp-apim-subscription-key`, `x-amz-security-token`, `private-token`; CSRF, paging and
 /// idempotency tokens are not credentials.
 pub fn is_credential_header(name: &str) -> bool {
-    if name.eq_ignore_ascii_case("authorization")
-        || name.eq_ignore_ascii_case("proxy-authorization")
-    {
-        return false;
-    }
-    const NOT: [&str; 8] = [
-        "csrf",
-        "xsrf",
-        "page",
-        "next",
-        "continuation",
-        "idempotency",
-        "nonce",
-        "request-id",
-    ];
-    if NOT.iter().any(|n| contains_ignore_case(name, n)) {
-        return false;
-    }
-    const EXACT: [&str; 5] = [
-        "x-auth",
-        "x-authorization",
-        "x-session",
-        "x-session-id",
-        "x-sessionid",
-    ];
-    const PARTS: [&str; 9] = [
-        "api-key",
-        "apikey",
-        "api_key",
-        "token",
-        "secret",
-        "access-key",
-        "subscription-key",
-        "auth-key",
-        "functions-key",
-    ];
-    EXACT.iter().any(|e| name.eq_ignore_ascii_case(e))
-        || PARTS.iter().any(|p| contains_ignore_case(name, p))
+    with_lower(name, |l| {
+        // The common standard headers, answered without any substring search.
+        if l.starts_with("accept")
+            || l.starts_with("content-")
+            || l.starts_with("sec-")
+            || l.starts_with("x-forwarded-")
+            || matches!(
+                l,
+                "host"
+                    | "user-agent"
+                    | "connection"
+                    | "cookie"
+                    | "origin"
+                    | "referer"
+                    | "cache-control"
+                    | "pragma"
+                    | "te"
+                    | "upgrade"
+                    | "dnt"
+                    | "priority"
+                    | "authorization"
+                    | "proxy-authorization"
+            )
+        {
+            return false;
+        }
+        const NOT: [&str; 8] = [
+            "csrf",
+            "xsrf",
+            "page",
+            "next",
+            "continuation",
+            "idempotency",
+            "nonce",
+            "request-id",
+        ];
+        if NOT.iter().any(|n| has(l, n)) {
+            return false;
+        }
+        const EXACT: [&str; 5] = [
+            "x-auth",
+            "x-authorization",
+            "x-session",
+            "x-session-id",
+            "x-sessionid",
+        ];
+        const PARTS: [&str; 9] = [
+            "api-key",
+            "apikey",
+            "api_key",
+            "token",
+            "secret",
+            "access-key",
+            "subscription-key",
+            "auth-key",
+            "functions-key",
+        ];
+        EXACT.contains(&l) || PARTS.iter().any(|p| has(l, p))
+    })
 }
 
 /// A query parameter that carries an API key or token (`api_key`, `apikey`, `key`, `token`,
@@ -382,10 +495,7 @@ pub fn is_session_cookie(name: &str) -> bool {
             }
         }
     }
-    if n.is_empty()
-        || n.len() > MAX_NAME_LEN
-        || contains_ignore_case(n, "csrf")
-        || contains_ignore_case(n, "xsrf")
+    if n.is_empty() || n.len() > MAX_NAME_LEN || with_lower(n, |l| has(l, "csrf") || has(l, "xsrf"))
     {
         return false;
     }

@@ -73,6 +73,8 @@ pub struct InferOptions {
     pub typicality: f64,
     /// Shape similarity under which two siblings count as different resources.
     pub distinct_below: f64,
+    /// Decide the level below alike literal siblings on their pooled children.
+    pub pool_alike: bool,
 }
 
 impl Default for InferOptions {
@@ -81,6 +83,7 @@ impl Default for InferOptions {
             min_cohort_by_count: 20,
             typicality: 0.6,
             distinct_below: 0.4,
+            pool_alike: false,
         }
     }
 }
@@ -184,8 +187,8 @@ fn char_shape(s: &str) -> (usize, u8) {
 }
 
 /// How alike two sub-trees' messages are: the mean overlap over (depth, method) keys both
-/// have; 1 when there is nothing to compare.
-fn deep_similarity(a: &ChildInfo, b: &ChildInfo) -> f64 {
+/// have; `None` when there is nothing to compare.
+fn deep_similarity(a: &ChildInfo, b: &ChildInfo) -> Option<f64> {
     let mut sum = 0.0;
     let mut n = 0;
     for (k, sa) in &a.deep {
@@ -194,11 +197,7 @@ fn deep_similarity(a: &ChildInfo, b: &ChildInfo) -> f64 {
             n += 1;
         }
     }
-    if n == 0 {
-        1.0
-    } else {
-        sum / n as f64
-    }
+    (n > 0).then(|| sum / n as f64)
 }
 
 fn is_camel(s: &str) -> bool {
@@ -231,6 +230,7 @@ pub(crate) fn split<'a>(
         return out;
     }
     let mut strong: Vec<&ChildInfo> = Vec::new();
+    let mut strong_misses: Vec<&ChildInfo> = Vec::new();
     let mut weak: Vec<&ChildInfo> = Vec::new();
     for c in children {
         if c.value == OVERFLOW {
@@ -248,12 +248,23 @@ pub(crate) fn split<'a>(
         // version (`/2010-04-01/...`).
         let deep_date = depth >= 2 && c.class == SegmentClass::Date;
         if (c.class.is_strong_id() || deep_date) && !first_level_single {
-            strong.push(c);
+            if c.routed_hits > 0 || c.value == OVERFLOW {
+                strong.push(c);
+            } else {
+                // An id-like value that only ever got 404: a scanner's guess or a miss on a
+                // real parameter. It joins a parameter formed by routed values, never forms one.
+                strong_misses.push(c);
+            }
         } else {
             weak.push(c);
         }
     }
+    if strong.is_empty() && !strong_misses.is_empty() {
+        out.noise.extend(strong_misses.iter().map(|c| c.value));
+        strong_misses.clear();
+    }
     if !strong.is_empty() {
+        strong.append(&mut strong_misses);
         out.param_class = Some(dominant_class(strong.iter().copied()));
         out.param = strong.iter().map(|c| c.value).collect();
         let shapes: BTreeSet<(usize, u8)> = strong.iter().map(|c| char_shape(c.value)).collect();
@@ -261,8 +272,11 @@ pub(crate) fn split<'a>(
         let mut rest: Vec<ChildInfo<'a>> = Vec::new();
         for c in weak {
             let (len, mask) = char_shape(c.value);
+            // Same length and character kinds as the ids (`PJPJDHY` beside `P0JYDLN`); a
+            // lower-case word (`trending`) is how static names look, so it never qualifies.
             let same_form = shapes.iter().any(|(l, _)| *l == len)
                 && mask & !joint == 0
+                && mask != 2
                 && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
             if c.routed_hits == 0 || c.known || (same_form && strong.len() >= 2) {
                 // A word that only ever got 404 beside an id parameter: a miss on the param.
@@ -367,9 +381,11 @@ pub(crate) fn split<'a>(
         .windows(2)
         .all(|w| w[0].profile == w[1].profile && !w[0].profile.is_empty());
     let shared_below = n >= 3
+        && depth >= 1
         && typical.iter().all(|c| c.has_children)
         && (same_profile || mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5)
-        && mean_pairwise(&typical, deep_similarity) >= opts.typicality;
+        && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0))
+            >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
     let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
@@ -378,7 +394,7 @@ pub(crate) fn split<'a>(
         || n >= 2
             && ((upper == n && n >= 3)
                 || shared_below
-                || (digits >= 1 && digits * 8 >= n)
+                || (digits >= 1 && digits * 10 >= n)
                 || (dates == n && depth >= 2));
     let by_count = n >= 2 && plain >= opts.min_cohort_by_count;
     out.by_count_only = by_count && !by_evidence;

@@ -391,8 +391,8 @@ impl Walker<'_> {
             }
         }
         for (key, data) in leaves {
-            let only_misses = data.traffic.routed_hits == 0
-                && data.traffic.status.keys().all(|s| matches!(s, 405 | 501));
+            // A path and method that never got a routed answer is no evidence of an endpoint.
+            let only_misses = data.traffic.routed_hits == 0;
             if only_misses {
                 inv.noise += data.traffic.hits;
                 continue;
@@ -442,7 +442,7 @@ impl Walker<'_> {
             inv.noise += self.subtree_hits(&kids[value]);
         }
         // Alike literal siblings: decide the level below on their pooled children.
-        let pool = (decision.alike.len() >= 2).then(|| {
+        let pool = (self.cfg.infer.pool_alike && decision.alike.len() >= 2).then(|| {
             let mut grand: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
             for value in &decision.alike {
                 for &id in &kids[value] {

@@ -12,6 +12,11 @@
 //! `string`/`binary`), XML (`application/xml`, `text/xml`, any `+xml`: the child elements of
 //! the root as properties). Other media types are recorded with their count only. Truncated
 //! bodies are counted and not parsed.
+//!
+//! Speed: JSON bodies go through [`SchemaSketch::observe_json_slice`] (no `serde_json::Value`
+//! is built), and names are looked up without allocating once known. Observing into a
+//! long-lived `ParamShapes` is the fast path; building one per exchange and merging it costs
+//! about twice as much, because merging clones every new name.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,7 +155,7 @@ pub struct ParamShapes {
     pub cookies: BTreeMap<String, SchemaSketch>,
     /// Request bodies per media type (lower-case, without parameters).
     pub request_bodies: BTreeMap<String, BodyShape>,
-    /// Responses per status code.
+    /// Responses per status code (`0` collects statuses outside `100..=599`).
     pub responses: BTreeMap<u16, ResponseShape>,
     /// Exchanges without a response.
     pub no_response: u64,
@@ -224,7 +229,8 @@ impl ParamShapes {
         if let Some(q) = req.query.as_deref() {
             let pairs: Vec<_> = query_pairs(q).take(MAX_FIELDS_PER_MESSAGE).collect();
             for_each_group(pairs, |name, values| {
-                let new = || SchemaSketch::for_name(is_secret_key(name) || is_credential_query(name));
+                let new =
+                    || SchemaSketch::for_name(is_secret_key(name) || is_credential_query(name));
                 if let Some(s) = bounded_entry(&mut self.query, name, MAX_PARAMS, new) {
                     observe_values(s, values);
                 }
@@ -245,7 +251,13 @@ impl ParamShapes {
     }
 
     fn observe_response(&mut self, res: &Response, json: Option<&Value>) {
-        let shape = self.responses.entry(res.status).or_default();
+        // Statuses outside 100..=599 are not HTTP statuses: one bucket, 0, keeps the map small.
+        let status = if (100..=599).contains(&res.status) {
+            res.status
+        } else {
+            0
+        };
+        let shape = self.responses.entry(status).or_default();
         shape.count = shape.count.saturating_add(1);
         observe_headers(
             &mut shape.headers,
@@ -425,7 +437,10 @@ fn merge_map<K: Ord + Clone, V: Default + Clone>(
 }
 
 /// Calls `f` once per distinct name with all its values, in name order. One sort, no map.
-fn for_each_group<K: AsRef<str>, V: AsRef<str>>(mut pairs: Vec<(K, V)>, mut f: impl FnMut(&str, &[&str])) {
+fn for_each_group<K: AsRef<str>, V: AsRef<str>>(
+    mut pairs: Vec<(K, V)>,
+    mut f: impl FnMut(&str, &[&str]),
+) {
     pairs.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
     let mut i = 0;
     while i < pairs.len() {
@@ -466,7 +481,11 @@ const MAX_HEADERS_PER_MESSAGE: usize = 256;
 
 /// Records the non-standard headers of one message, without allocating in the common case:
 /// names are lower-cased on the stack and repeated names found by scanning.
-fn observe_headers(dst: &mut BTreeMap<String, SchemaSketch>, headers: &Headers, standard: fn(&str) -> bool) {
+fn observe_headers(
+    dst: &mut BTreeMap<String, SchemaSketch>,
+    headers: &Headers,
+    standard: fn(&str) -> bool,
+) {
     const MAX: usize = crate::schema::MAX_KEY_LEN;
     let fields: Vec<(&str, &str)> = headers.iter().take(MAX_HEADERS_PER_MESSAGE).collect();
     for (i, (name, value)) in fields.iter().enumerate() {
@@ -480,14 +499,20 @@ fn observe_headers(dst: &mut BTreeMap<String, SchemaSketch>, headers: &Headers, 
         let Ok(lname) = std::str::from_utf8(buf) else {
             continue;
         };
-        if standard(lname) || fields[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if standard(lname)
+            || fields[..i]
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             continue;
         }
         let new = || SchemaSketch::for_name(is_credential_header(lname) || is_secret_key(lname));
         let Some(sketch) = bounded_entry(dst, lname, MAX_PARAMS, new) else {
             continue;
         };
-        let repeated = fields[i + 1..].iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let repeated = fields[i + 1..]
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name));
         if repeated {
             let values: Vec<&str> = fields[i..]
                 .iter()
@@ -587,7 +612,8 @@ pub fn is_standard_request_header(name: &str) -> bool {
         "uber-trace-",
     ];
     // No exact name is a credential; a prefixed one may be (`cf-access-client-secret`).
-    EXACT.contains(&name) || (PREFIX.iter().any(|p| name.starts_with(p)) && !is_credential_header(name))
+    EXACT.contains(&name)
+        || (PREFIX.iter().any(|p| name.starts_with(p)) && !is_credential_header(name))
 }
 
 /// Standard response headers, which are not endpoint parameters: `date`, `server`,

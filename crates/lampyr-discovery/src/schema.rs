@@ -32,6 +32,13 @@
 //! - **enum**: see [`SchemaSketch::enum_values`].
 //! - **type**: `integer` and `number` together give `number`; several types give a type array
 //!   (`["string", "null"]`).
+//!
+//! # Speed
+//!
+//! [`SchemaSketch::observe_json_slice`] records JSON bytes without building a
+//! `serde_json::Value` (a small validating scanner, two passes, no allocation once the shape is
+//! known) and equals parsing then [`SchemaSketch::observe_json`]. Steady-state observation
+//! allocates nothing; strings are checked for formats with a few byte compares.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,9 +142,7 @@ impl Format {
             }
         }
         // Everything below needs a ':' (IPv6, URI) or an '@' (e-mail): one SIMD scan.
-        if memchr::memchr2(b':', b'@', b).is_none() {
-            return None;
-        }
+        memchr::memchr2(b':', b'@', b)?;
         let ipv6_chars = |c: &u8| c.is_ascii_hexdigit() || b":.".contains(c);
         if b.len() <= 45
             && b.contains(&b':')
@@ -391,8 +396,7 @@ impl<'de> serde::de::Visitor<'de> for LiteVisitor {
             v.push((k, value));
         }
         let has_dup = v.len() > 16
-            || v
-                .iter()
+            || v.iter()
                 .enumerate()
                 .any(|(i, (k, _))| v[..i].iter().any(|(k2, _)| k2 == k));
         if has_dup {
@@ -536,7 +540,12 @@ impl Node {
             }
             Lite::Obj(entries) => {
                 self.types.object = self.types.object.saturating_add(1);
-                self.observe_entries(entries.iter().map(|(k, v)| (k.as_ref(), v)), depth, cx, secret);
+                self.observe_entries(
+                    entries.iter().map(|(k, v)| (k.as_ref(), v)),
+                    depth,
+                    cx,
+                    secret,
+                );
             }
         }
     }
@@ -1361,12 +1370,6 @@ fn looks_like_map<'a>(keys: impl Iterator<Item = &'a str>) -> bool {
         }
     }
     n > 0 && all_ids
-}
-
-/// ASCII case-insensitive substring test without allocating.
-pub(crate) fn contains_ignore_case(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Runs `f` on the ASCII-lower-cased `name`, on the stack for names up to 64 bytes.

@@ -192,6 +192,11 @@ fn is_version(b: &[u8]) -> bool {
     // v1, V2, v10, v1.2, v2beta, 1.0, 2.1.3
     if (b[0] == b'v' || b[0] == b'V') && b.len() >= 2 && b.len() <= 12 && b[1].is_ascii_digit() {
         let rest = &b[1..];
+        // API majors are small: `v2`, `v10`; `V247` is an id.
+        let major = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if major > 2 {
+            return false;
+        }
         let num = rest
             .iter()
             .take_while(|c| c.is_ascii_digit() || **c == b'.')

@@ -400,7 +400,13 @@ impl<'a> P<'a> {
     // --- pass 2 -------------------------------------------------------------------------------
     // Runs only on documents pass 1 accepted; errors are still propagated, never unwrapped.
 
-    fn observe_value(&mut self, node: &mut Node, depth: u8, secret: bool, w: &mut Walk<'_>) -> R<()> {
+    fn observe_value(
+        &mut self,
+        node: &mut Node,
+        depth: u8,
+        secret: bool,
+        w: &mut Walk<'_>,
+    ) -> R<()> {
         self.ws();
         let c = self.peek().ok_or(Invalid)?;
         node.count = node.count.saturating_add(1);
@@ -586,16 +592,48 @@ mod tests {
     #[test]
     fn accepts_what_serde_json_accepts() {
         let cases = [
-            "0", "-0", "1.5e3", "-1E-2", "01", "1.", ".5", "-", "1e", "[1,]", "[,1]", "{\"a\":1,}",
-            "{\"a\" 1}", "{1:2}", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
-            "\"\\x\"", "\"a\u{1}b\"", "\"tab\there\"", "[] x", " {} ", "tru", "nul", "true false",
-            "1e400", "18446744073709551616", "-9223372036854775809", "[[[[]]]]", "\"\\/\"",
+            "0",
+            "-0",
+            "1.5e3",
+            "-1E-2",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "[1,]",
+            "[,1]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{1:2}",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud83d\"",
+            "\"\\ude00\"",
+            "\"\\x\"",
+            "\"a\u{1}b\"",
+            "\"tab\there\"",
+            "[] x",
+            " {} ",
+            "tru",
+            "nul",
+            "true false",
+            "1e400",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "[[[[]]]]",
+            "\"\\/\"",
         ];
         for c in cases {
             let serde_ok = serde_json::from_str::<serde_json::Value>(c).is_ok();
             assert_eq!(accepts(c), serde_ok, "{c:?}");
         }
-        for n in [RECURSION_LIMIT - 2, RECURSION_LIMIT - 1, RECURSION_LIMIT, RECURSION_LIMIT + 1] {
+        for n in [
+            RECURSION_LIMIT - 2,
+            RECURSION_LIMIT - 1,
+            RECURSION_LIMIT,
+            RECURSION_LIMIT + 1,
+        ] {
             for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
                 let deep = format!("{}1{}", open.repeat(n), close.repeat(n));
                 let serde_ok = serde_json::from_str::<serde_json::Value>(&deep).is_ok();
