@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::segment::{classify, SegmentClass};
+use crate::segment::{char_shape, classify, parse_id_key, SegmentClass};
 use crate::trie::OVERFLOW;
 
 /// What templating needs to know of one concrete child value.
@@ -171,21 +171,6 @@ fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
     Relation::Unknown
 }
 
-/// Length and character kinds (bit 0 upper, 1 lower, 2 digit, 3 `-`/`_`, 4 other).
-fn char_shape(s: &str) -> (usize, u8) {
-    let mut mask = 0u8;
-    for b in s.bytes() {
-        mask |= match b {
-            b'A'..=b'Z' => 1,
-            b'a'..=b'z' => 2,
-            b'0'..=b'9' => 4,
-            b'-' | b'_' => 8,
-            _ => 16,
-        };
-    }
-    (s.len(), mask)
-}
-
 /// How alike two sub-trees' messages are: the mean overlap over (depth, method) keys both
 /// have; `None` when there is nothing to compare.
 fn deep_similarity(a: &ChildInfo, b: &ChildInfo) -> Option<f64> {
@@ -278,7 +263,8 @@ pub(crate) fn split<'a>(
                 && mask & !joint == 0
                 && mask != 2
                 && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
-            if c.routed_hits == 0 || c.known || (same_form && strong.len() >= 2) {
+            let many_ids = strong.len() >= 2 || strong.iter().any(|s| parse_id_key(s.value).is_some());
+            if c.routed_hits == 0 || c.known || (same_form && many_ids) {
                 // A word that only ever got 404 beside an id parameter: a miss on the param.
                 out.param.push(c.value);
             } else {

@@ -1,7 +1,7 @@
 //! The discovery engine: records exchanges into per-host trees, then templates them into an
 //! inventory of endpoints.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -9,11 +9,11 @@ use lampyr_core::Exchange;
 
 use crate::auth::AuthSummary;
 use crate::graphql;
-use crate::params::{BodyKind, ParamShapes};
+use crate::params::ParamShapes;
 use crate::infer::{class_of, split, ChildInfo, InferOptions, Split};
 use crate::path::split_path;
-use crate::segment::SegmentClass;
-use crate::stats::{insert_capped, merge_capped, TrafficStats};
+use crate::segment::{classify, id_key, SegmentClass};
+use crate::stats::TrafficStats;
 use crate::template::{param_name, PathTemplate, TemplateSegment};
 use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
 
@@ -51,78 +51,25 @@ pub struct EndpointData {
     pub shapes: ParamShapes,
     /// Credentials seen (kinds and names only, never values).
     pub auth: AuthSummary,
-    /// Hashed top-level response field names (2xx), used to compare siblings.
-    res_shape: BTreeSet<u64>,
-    /// Hashed top-level request body field names, used to compare siblings.
-    req_shape: BTreeSet<u64>,
+    /// Shape keys for templating, computed once from `shapes` when first needed.
+    shape_keys: OnceCell<ShapeKeys>,
 }
 
-/// Bodies parsed once per exchange and shared by every consumer.
-pub(crate) struct ParsedBodies {
-    pub request: Option<serde_json::Value>,
-    pub response: Option<serde_json::Value>,
-}
-
-impl ParsedBodies {
-    pub(crate) fn of(ex: &Exchange) -> Self {
-        fn parse(body: &lampyr_core::Body, media: Option<String>) -> Option<serde_json::Value> {
-            if body.is_empty() || body.truncated() {
-                return None;
-            }
-            let json_media = media
-                .as_deref()
-                .is_some_and(|m| BodyKind::of(m) == BodyKind::Json);
-            let looks_json = matches!(
-                body.bytes().iter().find(|b| !b.is_ascii_whitespace()),
-                Some(b'{' | b'[')
-            );
-            if json_media || (media.is_none() && looks_json) {
-                serde_json::from_slice(body.bytes()).ok()
-            } else {
-                None
-            }
-        }
-        let request = parse(&ex.request.body, ex.request.media_type());
-        let response = ex
-            .response
-            .as_ref()
-            .and_then(|r| parse(&r.body, r.media_type()));
-        Self { request, response }
-    }
+/// Hashed top-level field names of the request bodies and of the 2xx response bodies: what
+/// templating compares between siblings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ShapeKeys {
+    pub req: BTreeSet<u64>,
+    pub res: BTreeSet<u64>,
 }
 
 impl EndpointData {
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
-        let parsed = ParsedBodies::of(ex);
-        self.observe_parsed(ex, &parsed);
-    }
-
-    pub(crate) fn observe_parsed(&mut self, ex: &Exchange, parsed: &ParsedBodies) {
         self.traffic.observe(ex);
-        self.shapes
-            .observe_with_json(ex, parsed.request.as_ref(), parsed.response.as_ref());
+        self.shapes.observe(ex);
         self.auth.observe(&ex.request);
-        let mut req = Vec::new();
-        let mut res = Vec::new();
-        if let Some(v) = &parsed.request {
-            json_keys(v, "req", &mut req);
-        }
-        if let (Some(v), Some(r)) = (&parsed.response, &ex.response) {
-            if (200..300).contains(&r.status) {
-                json_keys(v, "res", &mut res);
-            }
-        }
-        for key in req {
-            if !self.req_shape.contains(&key) {
-                insert_capped(&mut self.req_shape, key, MAX_SHAPE_KEYS);
-            }
-        }
-        for key in res {
-            if !self.res_shape.contains(&key) {
-                insert_capped(&mut self.res_shape, key, MAX_SHAPE_KEYS);
-            }
-        }
+        self.shape_keys = OnceCell::new();
     }
 
     /// Adds another endpoint's data.
@@ -130,8 +77,29 @@ impl EndpointData {
         self.traffic.merge(&other.traffic);
         self.shapes.merge(&other.shapes);
         self.auth.merge(&other.auth);
-        merge_capped(&mut self.req_shape, &other.req_shape, MAX_SHAPE_KEYS);
-        merge_capped(&mut self.res_shape, &other.res_shape, MAX_SHAPE_KEYS);
+        self.shape_keys = OnceCell::new();
+    }
+
+    pub(crate) fn shape_keys(&self) -> &ShapeKeys {
+        self.shape_keys.get_or_init(|| {
+            let mut keys = ShapeKeys::default();
+            for (_, body) in self.shapes.request_body_media_types() {
+                for path in body.schema.field_paths_limited(1).iter().take(MAX_SHAPE_KEYS) {
+                    keys.req.insert(hash_of(&["req", path]));
+                }
+            }
+            for (status, resp) in self.shapes.responses_by_status() {
+                if !(200..300).contains(&status) {
+                    continue;
+                }
+                for body in resp.bodies.values() {
+                    for path in body.schema.field_paths_limited(1).iter().take(MAX_SHAPE_KEYS) {
+                        keys.res.insert(hash_of(&["res", path]));
+                    }
+                }
+            }
+            keys
+        })
     }
 }
 
@@ -155,22 +123,6 @@ impl Hasher for Fnv {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
-    }
-}
-
-/// Top-level field names of a JSON body (of the first object item for an array).
-fn json_keys(v: &serde_json::Value, prefix: &str, out: &mut Vec<u64>) {
-    let obj = match v {
-        serde_json::Value::Object(o) => Some(o),
-        serde_json::Value::Array(a) => a.iter().find_map(|i| i.as_object()),
-        _ => None,
-    };
-    if let Some(o) = obj {
-        for k in o.keys().take(64) {
-            out.push(hash_of(&[prefix, k]));
-        }
-    } else {
-        out.push(hash_of(&[prefix, "<scalar>"]));
     }
 }
 
@@ -229,12 +181,18 @@ impl Discovery {
             self.dropped += 1;
             return;
         }
-        let segments = split_path(&ex.request.path);
+        let mut segments = split_path(&ex.request.path);
+        // Strong ids below the first level are recorded by form, not by value.
+        for seg in segments.iter_mut().skip(1) {
+            let class = classify(seg);
+            if class.is_strong_id() {
+                *seg = id_key(class, seg);
+            }
+        }
         let trie = self.hosts.entry(host).or_default();
         let node = trie.insert_path(&segments, &self.cfg.limits);
-        let parsed = ParsedBodies::of(ex);
         // GraphQL: one endpoint per operation (the first of a batch names it).
-        let operation = graphql::operations_with_json(&ex.request, parsed.request.as_ref())
+        let operation = graphql::operations(&ex.request)
             .into_iter()
             .next()
             .map(|op| format!("{} {}", op.kind.as_str(), op.name));
@@ -244,10 +202,10 @@ impl Discovery {
         };
         let leaves = &mut trie.nodes[node as usize].leaves;
         if let Some(data) = leaves.get_mut(&key) {
-            data.observe_parsed(ex, &parsed);
+            data.observe(ex);
         } else if self.leaves < self.cfg.limits.max_leaves {
             self.leaves += 1;
-            leaves.entry(key).or_default().observe_parsed(ex, &parsed);
+            leaves.entry(key).or_default().observe(ex);
         } else {
             self.dropped += 1;
         }
@@ -311,17 +269,18 @@ fn subtree_routed(trie: &Trie<EndpointData>) -> Vec<u64> {
 }
 
 fn add_shapes(shapes: &mut BTreeMap<String, BTreeSet<u64>>, key: &str, d: &EndpointData) {
-    if !d.res_shape.is_empty() {
+    let keys = d.shape_keys();
+    if !keys.res.is_empty() {
         shapes
             .entry(format!("{key}:res"))
             .or_default()
-            .extend(d.res_shape.iter().copied());
+            .extend(keys.res.iter().copied());
     }
-    if !d.req_shape.is_empty() {
+    if !keys.req.is_empty() {
         shapes
             .entry(format!("{key}:req"))
             .or_default()
-            .extend(d.req_shape.iter().copied());
+            .extend(keys.req.iter().copied());
     }
 }
 
@@ -640,10 +599,11 @@ impl Walker<'_> {
                 let node = &self.trie.nodes[id as usize];
                 for (k, d) in &node.leaves {
                     profile.insert((depth, k.method.clone()));
-                    if depth > 0 && !d.res_shape.is_empty() {
+                    let keys = d.shape_keys();
+                    if depth > 0 && !keys.res.is_empty() {
                         deep.entry(format!("{depth}:{}", k.method))
                             .or_default()
-                            .extend(d.res_shape.iter().copied());
+                            .extend(keys.res.iter().copied());
                     }
                 }
                 next.extend(node.children.values().copied());

@@ -99,8 +99,63 @@ impl SegmentClass {
     }
 }
 
+/// Marks a recorded segment that stands for every id of one form (see [`id_key`]).
+const ID_KEY_MARK: char = '\u{1}';
+
+/// Length and character kinds of a segment (bit 0 upper, 1 lower, 2 digit, 3 `-`/`_`, 4 other).
+pub fn char_shape(s: &str) -> (usize, u8) {
+    if let Some((_, len, mask)) = parse_id_key(s) {
+        return (len, mask);
+    }
+    let mut mask = 0u8;
+    for b in s.bytes() {
+        mask |= match b {
+            b'A'..=b'Z' => 1,
+            b'a'..=b'z' => 2,
+            b'0'..=b'9' => 4,
+            b'-' | b'_' => 8,
+            _ => 16,
+        };
+    }
+    (s.len(), mask)
+}
+
+/// The key a strong identifier is recorded under: one per (class, length, character kinds),
+/// so `/users/1` ... `/users/99999` share five nodes instead of making 99 999. Ids become
+/// parameters whatever their count, so templating loses nothing, and memory and time stop
+/// growing with the number of distinct ids.
+pub fn id_key(class: SegmentClass, seg: &str) -> String {
+    let (len, mask) = char_shape(seg);
+    format!("{ID_KEY_MARK}{}:{len}:{mask}", class.as_str())
+}
+
+/// The parts of an [`id_key`], or `None` for an ordinary segment.
+pub fn parse_id_key(s: &str) -> Option<(SegmentClass, usize, u8)> {
+    let rest = s.strip_prefix(ID_KEY_MARK)?;
+    let mut parts = rest.split(':');
+    let class = match parts.next()? {
+        "integer" => SegmentClass::Integer,
+        "uuid" => SegmentClass::Uuid,
+        "object_id" => SegmentClass::ObjectId,
+        "hex" => SegmentClass::Hex,
+        "ulid" => SegmentClass::Ulid,
+        "prefixed_id" => SegmentClass::PrefixedId,
+        "token" => SegmentClass::Token,
+        "email" => SegmentClass::Email,
+        "date_time" => SegmentClass::DateTime,
+        "ipv4" => SegmentClass::Ipv4,
+        _ => return None,
+    };
+    let len = parts.next()?.parse().ok()?;
+    let mask = parts.next()?.parse().ok()?;
+    Some((class, len, mask))
+}
+
 /// Classifies a decoded path segment.
 pub fn classify(seg: &str) -> SegmentClass {
+    if let Some((class, _, _)) = parse_id_key(seg) {
+        return class;
+    }
     let b = seg.as_bytes();
     if b.is_empty() {
         return SegmentClass::Other;
@@ -319,6 +374,15 @@ mod tests {
             assert_eq!(classify(seg), class, "{seg}");
             assert!(!class.is_strong_id(), "{seg}");
         }
+    }
+
+    #[test]
+    fn id_keys_round_trip() {
+        let key = id_key(Token, "P0JYDLN");
+        assert_eq!(parse_id_key(&key), Some((Token, 7, 1 | 4)));
+        assert_eq!(classify(&key), Token);
+        assert_eq!(char_shape(&key), (7, 5));
+        assert_eq!(parse_id_key("users"), None);
     }
 
     #[test]
