@@ -48,6 +48,10 @@ pub struct InputReport {
     pub exchanges: u64,
     /// Bad entries skipped.
     pub skipped: u64,
+    /// One past the largest entry index seen (JSON Lines indexes are line numbers, so blank
+    /// lines make this larger than `entries`); run-wide exchange indexes are offset by it.
+    #[serde(skip)]
+    pub index_span: u64,
 }
 
 /// Totals of the run.
@@ -175,7 +179,8 @@ pub struct LatencyReport {
 
 fn rfc3339(us: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339).ok()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 impl Report {
@@ -185,10 +190,13 @@ impl Report {
         let mut acc = 0u64;
         for i in &inputs {
             offsets.push(acc);
-            acc += i.entries;
+            acc += i.index_span.max(i.entries);
         }
-        let hosts: std::collections::BTreeSet<&str> =
-            inventory.endpoints.iter().map(|e| e.host.as_str()).collect();
+        let hosts: std::collections::BTreeSet<&str> = inventory
+            .endpoints
+            .iter()
+            .map(|e| e.host.as_str())
+            .collect();
         let summary = Summary {
             exchanges: inventory.observed,
             skipped: inputs.iter().map(|i| i.skipped).sum(),

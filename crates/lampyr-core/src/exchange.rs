@@ -155,7 +155,8 @@ mod tests {
     #[test]
     fn media_type_drops_parameters_and_case() {
         let mut r = Request::default();
-        r.headers.append("Content-Type", "Application/JSON; charset=utf-8");
+        r.headers
+            .append("Content-Type", "Application/JSON; charset=utf-8");
         assert_eq!(r.media_type().as_deref(), Some("application/json"));
     }
 

@@ -85,9 +85,13 @@ mod tests {
 
     #[test]
     fn lookup_ignores_case_and_keeps_order() {
-        let h: Headers = [("Set-Cookie", "a=1"), ("content-type", "x"), ("set-cookie", "b=2")]
-            .into_iter()
-            .collect();
+        let h: Headers = [
+            ("Set-Cookie", "a=1"),
+            ("content-type", "x"),
+            ("set-cookie", "b=2"),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(h.get("Content-Type"), Some("x"));
         assert_eq!(h.get_all("SET-COOKIE").collect::<Vec<_>>(), ["a=1", "b=2"]);
         assert_eq!(h.get("missing"), None);
@@ -95,7 +99,9 @@ mod tests {
 
     #[test]
     fn debug_redacts_values() {
-        let h: Headers = [("Authorization", "Bearer abc.def.ghi")].into_iter().collect();
+        let h: Headers = [("Authorization", "Bearer abc.def.ghi")]
+            .into_iter()
+            .collect();
         let shown = format!("{h:?}");
         assert!(shown.contains("Authorization"));
         assert!(!shown.contains("abc.def"), "{shown}");

@@ -263,7 +263,8 @@ pub(crate) fn split<'a>(
                 && mask & !joint == 0
                 && mask != 2
                 && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
-            let many_ids = strong.len() >= 2 || strong.iter().any(|s| parse_id_key(s.value).is_some());
+            let many_ids =
+                strong.len() >= 2 || strong.iter().any(|s| parse_id_key(s.value).is_some());
             if c.routed_hits == 0 || c.known || (same_form && many_ids) {
                 // A word that only ever got 404 beside an id parameter: a miss on the param.
                 out.param.push(c.value);
@@ -309,12 +310,12 @@ pub(crate) fn split<'a>(
     if candidates.len() == 1 && candidates[0].known {
         out.param.push(candidates[0].value);
         out.param_class = Some(candidates[0].class);
-        out.noise = noise_seen;
+        out.noise.extend(noise_seen);
         return out;
     }
     if candidates.len() < 2 {
         out.literals.extend(candidates.iter().map(|c| c.value));
-        out.noise = noise_seen;
+        out.noise.extend(noise_seen);
         return out;
     }
     // Pairwise evidence between siblings. Two values of one parameter answer the same method
@@ -370,8 +371,7 @@ pub(crate) fn split<'a>(
         && depth >= 1
         && typical.iter().all(|c| c.has_children)
         && (same_profile || mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5)
-        && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0))
-            >= opts.typicality;
+        && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0)) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
     let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
@@ -426,7 +426,7 @@ pub(crate) fn split<'a>(
         out.param_class = Some(dominant_class(typical.iter().copied()));
     } else {
         out.literals.extend(candidates.iter().map(|c| c.value));
-        out.noise = noise_seen;
+        out.noise.extend(noise_seen);
         if n >= 2 {
             out.alike = typical.iter().map(|c| c.value).collect();
         }
@@ -442,7 +442,10 @@ fn dominant_class<'b, 'a: 'b>(it: impl Iterator<Item = &'b ChildInfo<'a>>) -> Se
         }
     }
     let total: usize = counts.values().sum();
-    match counts.iter().max_by_key(|(class, n)| (**n, std::cmp::Reverse(**class))) {
+    match counts
+        .iter()
+        .max_by_key(|(class, n)| (**n, std::cmp::Reverse(**class)))
+    {
         Some((class, n)) if *n == total => *class,
         Some((class, n)) if class.is_strong_id() && *n * 10 >= total * 9 => *class,
         _ => SegmentClass::Slug,

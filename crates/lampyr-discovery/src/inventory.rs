@@ -9,8 +9,8 @@ use lampyr_core::Exchange;
 
 use crate::auth::AuthSummary;
 use crate::graphql;
-use crate::params::ParamShapes;
 use crate::infer::{class_of, split, ChildInfo, InferOptions, Split};
+use crate::params::ParamShapes;
 use crate::path::split_path;
 use crate::segment::{classify, id_key, SegmentClass};
 use crate::stats::TrafficStats;
@@ -84,7 +84,12 @@ impl EndpointData {
         self.shape_keys.get_or_init(|| {
             let mut keys = ShapeKeys::default();
             for (_, body) in self.shapes.request_body_media_types() {
-                for path in body.schema.field_paths_limited(1).iter().take(MAX_SHAPE_KEYS) {
+                for path in body
+                    .schema
+                    .field_paths_limited(1)
+                    .iter()
+                    .take(MAX_SHAPE_KEYS)
+                {
                     keys.req.insert(hash_of(&["req", path]));
                 }
             }
@@ -93,7 +98,12 @@ impl EndpointData {
                     continue;
                 }
                 for body in resp.bodies.values() {
-                    for path in body.schema.field_paths_limited(1).iter().take(MAX_SHAPE_KEYS) {
+                    for path in body
+                        .schema
+                        .field_paths_limited(1)
+                        .iter()
+                        .take(MAX_SHAPE_KEYS)
+                    {
                         keys.res.insert(hash_of(&["res", path]));
                     }
                 }
@@ -182,8 +192,17 @@ impl Discovery {
             return;
         }
         let mut segments = split_path(&ex.request.path);
-        // Strong ids below the first level are recorded by form, not by value.
-        for seg in segments.iter_mut().skip(1) {
+        // Strong ids below the first level are recorded by form, not by value, except under
+        // a `never_merge` prefix, where values must stay apart.
+        let keep_from = self
+            .cfg
+            .never_merge
+            .iter()
+            .filter(|rule| rule.matches_prefix_of(&segments))
+            .map(|rule| rule.segments().len())
+            .min()
+            .unwrap_or(usize::MAX);
+        for seg in segments.iter_mut().take(keep_from).skip(1) {
             let class = classify(seg);
             if class.is_strong_id() {
                 *seg = id_key(class, seg);
@@ -558,11 +577,7 @@ impl Walker<'_> {
         total
     }
 
-    fn child_info<'v>(
-        &self,
-        value: &'v str,
-        ids: &[u32],
-    ) -> ChildInfo<'v> {
+    fn child_info<'v>(&self, value: &'v str, ids: &[u32]) -> ChildInfo<'v> {
         let mut shapes: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut below = BTreeSet::new();
         let mut methods = BTreeSet::new();

@@ -81,8 +81,21 @@ fn a_static_sibling_stays_beside_an_id_parameter() {
 
 #[test]
 fn consecutive_word_parameters_are_found() {
-    let owners = ["alice-king", "bob42", "carol_sky", "dave-91", "erin", "frank7"];
-    let repos = ["brave-otter", "calm-newt-3", "docs-site", "api-gw-12", "tiny"];
+    let owners = [
+        "alice-king",
+        "bob42",
+        "carol_sky",
+        "dave-91",
+        "erin",
+        "frank7",
+    ];
+    let repos = [
+        "brave-otter",
+        "calm-newt-3",
+        "docs-site",
+        "api-gw-12",
+        "tiny",
+    ];
     let mut traffic = Vec::new();
     for (i, o) in owners.iter().enumerate() {
         for r in repos.iter().skip(i % 3).take(3) {
@@ -145,9 +158,7 @@ fn rpc_style_methods_are_not_merged() {
     ];
     let traffic: Vec<Exchange> = methods
         .iter()
-        .flat_map(|m| {
-            (0..3).map(move |_| ex("POST", &format!("/api/{m}"), 200, r#"{"ok": true}"#))
-        })
+        .flat_map(|m| (0..3).map(move |_| ex("POST", &format!("/api/{m}"), 200, r#"{"ok": true}"#)))
         .collect();
     let found = templates(DiscoveryConfig::default(), &traffic);
     assert_eq!(found.len(), methods.len(), "{found:?}");
@@ -234,7 +245,14 @@ fn scanner_misses_do_not_become_endpoints() {
 fn a_shared_extension_becomes_part_of_the_template() {
     let traffic: Vec<Exchange> = ["best-sellers-7", "hardcover-fiction", "e-books-12", "manga"]
         .iter()
-        .map(|l| ex("GET", &format!("/lists/{l}.json"), 200, r#"{"results": []}"#))
+        .map(|l| {
+            ex(
+                "GET",
+                &format!("/lists/{l}.json"),
+                200,
+                r#"{"results": []}"#,
+            )
+        })
         .collect();
     assert_eq!(
         templates(DiscoveryConfig::default(), &traffic),

@@ -5,18 +5,18 @@
 //! auth, and statistics. The crate is pure (no I/O, no async): callers feed it from any source.
 
 pub mod auth;
+pub mod graphql;
 mod infer;
 mod inventory;
+pub mod openapi;
+mod openapi_params;
+pub mod params;
 pub mod path;
+pub mod schema;
 pub mod segment;
 pub mod stats;
 pub mod template;
 mod trie;
-pub mod graphql;
-pub mod openapi;
-mod openapi_params;
-pub mod params;
-pub mod schema;
 
 pub use infer::InferOptions;
 pub use inventory::{Discovery, DiscoveryConfig, Endpoint, EndpointData, Inventory};

@@ -170,10 +170,7 @@ fn operation(e: &Endpoint, key: &str, op_ids: &mut BTreeSet<String>) -> Value {
 fn unique_op_id(e: &Endpoint, key: &str, taken: &mut BTreeSet<String>) -> String {
     let mut base = e.method.to_ascii_lowercase();
     for seg in key.split('/').filter(|s| !s.is_empty()) {
-        let word: String = seg
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let word: String = seg.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         if word.is_empty() {
             continue;
         }

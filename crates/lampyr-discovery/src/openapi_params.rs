@@ -73,7 +73,10 @@ pub(crate) fn request_body(e: &Endpoint) -> Option<Value> {
     let shapes = &e.data.shapes;
     let mut content = Map::new();
     for (media, body) in shapes.request_body_media_types() {
-        content.insert(media.to_string(), json!({"schema": body.schema.to_json_schema()}));
+        content.insert(
+            media.to_string(),
+            json!({"schema": body.schema.to_json_schema()}),
+        );
     }
     if content.is_empty() {
         return None;
@@ -98,7 +101,10 @@ pub(crate) fn responses(e: &Endpoint) -> Value {
         );
         let mut content = Map::new();
         for (media, body) in &shape.bodies {
-            content.insert(media.clone(), json!({"schema": body.schema.to_json_schema()}));
+            content.insert(
+                media.clone(),
+                json!({"schema": body.schema.to_json_schema()}),
+            );
         }
         if !content.is_empty() {
             resp.insert("content".into(), Value::Object(content));

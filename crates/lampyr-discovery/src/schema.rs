@@ -763,7 +763,9 @@ impl Node {
             && !st.spoiled
             && !st.values.is_empty()
             && t.string >= ENUM_MIN_OBSERVATIONS
-            && (st.values.len() as u64).saturating_mul(2) <= t.string
+            // Labels repeat: each value seen four times on average. Names and other personal
+            // data mostly do not, which keeps them out of exported enums.
+            && (st.values.len() as u64).saturating_mul(4) <= t.string
             && st.formats.iter().all(|&n| n == 0);
         ok.then(|| st.values.iter().map(String::as_str).collect())
     }
@@ -1327,7 +1329,9 @@ fn is_enum_candidate(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= ENUM_MAX_LEN
         && b.iter().any(u8::is_ascii_alphabetic)
-        && !b.iter().any(|&c| c == b'@' || c.is_ascii_control())
+        && !b
+            .iter()
+            .any(|&c| c == b'@' || c.is_ascii_control() || c.is_ascii_whitespace())
 }
 
 /// A key that is data rather than a field name.
@@ -1544,20 +1548,33 @@ mod tests {
 
     #[test]
     fn enum_rule_and_cap() {
-        let vals: Vec<Value> = ["active", "inactive", "active", "active", "inactive"]
-            .iter()
-            .map(|s| json!(s))
-            .collect();
+        let vals: Vec<Value> = [
+            "active", "inactive", "active", "active", "inactive", "active", "inactive", "active",
+        ]
+        .iter()
+        .map(|s| json!(s))
+        .collect();
         let s = sketch(&vals);
         assert_eq!(s.to_json_schema()["enum"], json!(["active", "inactive"]));
         // Too few observations.
         assert!(sketch(&vals[..3]).to_json_schema().get("enum").is_none());
+        // Values that do not repeat (four observations per value on average) are data, not
+        // labels: names stay out of enums.
+        let names: Vec<Value> = ["Ann", "Bob", "Ann", "Cid", "Bob", "Dan", "Ann", "Eve"]
+            .iter()
+            .map(|s| json!(s))
+            .collect();
+        assert!(sketch(&names).enum_values().is_none());
+        let spaced: Vec<Value> = (0..8)
+            .map(|i| json!(["Jane Doe", "Max Roe"][i % 2]))
+            .collect();
+        assert!(sketch(&spaced).enum_values().is_none());
         // Too many distinct values: more than ENUM_MAX_VALUES, in any order.
-        let many: Vec<Value> = (0..(ENUM_MAX_VALUES + 1) * 3)
+        let many: Vec<Value> = (0..(ENUM_MAX_VALUES + 1) * 5)
             .map(|i| json!(format!("v{}", i % (ENUM_MAX_VALUES + 1))))
             .collect();
         assert!(sketch(&many).enum_values().is_none());
-        let exactly: Vec<Value> = (0..ENUM_MAX_VALUES * 3)
+        let exactly: Vec<Value> = (0..ENUM_MAX_VALUES * 4)
             .map(|i| json!(format!("v{:02}", i % ENUM_MAX_VALUES)))
             .collect();
         assert_eq!(

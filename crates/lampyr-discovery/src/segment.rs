@@ -260,7 +260,7 @@ fn is_version(b: &[u8]) -> bool {
         return tail.is_empty()
             || matches!(
                 tail,
-                b"alpha" | b"beta" | b"a" | b"b" | b"rc" | b"alpha1" | b"beta1" | b"beta2"
+                b"alpha" | b"beta" | b"rc" | b"alpha1" | b"beta1" | b"beta2"
             );
     }
     let mut parts = 0;
@@ -320,7 +320,7 @@ fn prefixed_id(b: &[u8]) -> Option<SegmentClass> {
         let trailing = rest.iter().rev().take_while(|c| c.is_ascii_digit()).count();
         digits > trailing
     };
-    (inner_digit || (has_mixed_case(rest) && digits > 0) || rest.len() >= 14)
+    (inner_digit || (has_mixed_case(rest) && (digits > 0 || rest.len() >= 10)) || rest.len() >= 14)
         .then_some(SegmentClass::PrefixedId)
 }
 
@@ -342,6 +342,7 @@ mod tests {
             ("cus_9sL2xY7qAbCd", PrefixedId),
             ("obj_1B4qYR6jQhs9K2", PrefixedId),
             ("u_0z5ttyFAGO5Ssk", PrefixedId),
+            ("sku_ABLpQejmDo", PrefixedId),
             ("P0JYDLN", Token),
             ("4YPS5J", Token),
             ("015lmvRmf2xoCgxNkTyAcZ", Token),

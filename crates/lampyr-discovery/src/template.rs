@@ -77,17 +77,20 @@ impl PathTemplate {
     /// True when the decoded, non-empty `segments` of a concrete path fit this template.
     pub fn matches_segments<S: AsRef<str>>(&self, segments: &[S]) -> bool {
         segments.len() == self.segments.len()
-            && self
-                .segments
-                .iter()
-                .zip(segments)
-                .all(|(t, s)| match t {
-                    TemplateSegment::Literal { text } => text == s.as_ref(),
-                    TemplateSegment::Param { suffix, .. } => {
-                        let s = s.as_ref();
-                        s.len() > suffix.len() && s.ends_with(suffix.as_str())
-                    }
-                })
+            && self.segments.iter().zip(segments).all(|(t, s)| match t {
+                TemplateSegment::Literal { text } => text == s.as_ref(),
+                TemplateSegment::Param { suffix, .. } => {
+                    let s = s.as_ref();
+                    s.len() > suffix.len() && s.ends_with(suffix.as_str())
+                }
+            })
+    }
+
+    /// True when the first segments of a concrete path fit this whole template (a rule
+    /// prefix such as `/api/{version}` for `/api/v2/users`).
+    pub fn matches_prefix_of<S: AsRef<str>>(&self, segments: &[S]) -> bool {
+        segments.len() >= self.segments.len()
+            && self.matches_segments(&segments[..self.segments.len()])
     }
 
     /// True when a raw (percent-encoded) request path fits this template.
@@ -210,11 +213,23 @@ mod tests {
 
     #[test]
     fn names_come_from_the_previous_segment() {
-        assert_eq!(param_name(Some("users"), SegmentClass::Integer, &[]), "userId");
-        assert_eq!(param_name(Some("repositories"), SegmentClass::Uuid, &[]), "repositoryId");
+        assert_eq!(
+            param_name(Some("users"), SegmentClass::Integer, &[]),
+            "userId"
+        );
+        assert_eq!(
+            param_name(Some("repositories"), SegmentClass::Uuid, &[]),
+            "repositoryId"
+        );
         assert_eq!(param_name(Some("owners"), SegmentClass::Slug, &[]), "owner");
-        assert_eq!(param_name(Some("dns_zones"), SegmentClass::Token, &[]), "dnsZoneId");
-        assert_eq!(param_name(Some("boxes"), SegmentClass::Integer, &[]), "boxId");
+        assert_eq!(
+            param_name(Some("dns_zones"), SegmentClass::Token, &[]),
+            "dnsZoneId"
+        );
+        assert_eq!(
+            param_name(Some("boxes"), SegmentClass::Integer, &[]),
+            "boxId"
+        );
         assert_eq!(
             param_name(Some("users"), SegmentClass::Integer, &["userId".into()]),
             "userId2"

@@ -618,8 +618,6 @@ fn literal_beside_ids_survives_pooling_across_id_classes() {
 /// A lower-case word beside mixed-case base62 ids of its length is folded into the id
 /// parameter ("same form"), even though it answers with a shape of its own.
 #[test]
-#[ignore = "known false merge: a word of the same length as base62 ids is folded into the \
-            parameter (infer.rs same_form)"]
 fn word_beside_base62_ids_of_its_length_stays_literal() {
     let got = observe_all(&[
         ("GET", "/videos/aB3dE9xQ", "title"),
@@ -636,8 +634,6 @@ fn word_beside_base62_ids_of_its_length_stays_literal() {
 /// Three resources that each have a `search` sub-resource, with their own response shapes:
 /// the resources are not values of one parameter (minimal case shrunk by property (c)).
 #[test]
-#[ignore = "known false merge: word siblings with the same child word become a parameter \
-            (`shared_below` in infer.rs) despite distinct response shapes"]
 fn resources_sharing_a_child_word_stay_literal() {
     let got = observe_all(&[
         ("GET", "/users/search", "user"),

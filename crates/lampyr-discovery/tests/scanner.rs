@@ -418,9 +418,6 @@ fn scanner_404_100k_is_accounted_and_bounded() {
 /// 100,000 random 404 paths among the real traffic: the real endpoints keep their exact
 /// templates and hits, and the scanner is counted as noise.
 #[test]
-#[ignore = "fails: 404-only scanner segments that look like ids (Token/Integer) make a root \
-            parameter that absorbs the real literals (infer.rs, strong branch); run with \
-            --ignored once fixed"]
 fn scanner_404_100k_keeps_real_endpoints_exact() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = not_found_scanner(100_000);
@@ -432,7 +429,7 @@ fn scanner_404_100k_keeps_real_endpoints_exact() {
 /// in a debug build, hence ignored; run it in release:
 /// `cargo test --release -p lampyr-discovery --test scanner -- --ignored`.
 #[test]
-#[ignore = "slow in debug (> 20 s); also fails like scanner_404_100k_keeps_real_endpoints_exact"]
+#[ignore = "slow in debug (> 20 s): run with --ignored in release"]
 fn scanner_404_1m_keeps_real_endpoints_exact() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = not_found_scanner(1_000_000);
@@ -506,9 +503,6 @@ fn files_200_collapse_into_a_parameter() {
 
 /// 100,000 distinct `/files/<random>` answered 200 make exactly one endpoint.
 #[test]
-#[ignore = "fails: random values that read as versions (`v0b`, `V247`) or short weak words \
-            (`0Ef`) beside the id parameter stay literal endpoints (infer.rs, strong branch); \
-            run with --ignored once fixed"]
 fn files_200_collapse_to_exactly_one_template() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = files_scanner(100_000, TrieLimits::default());
@@ -569,8 +563,10 @@ fn scanner_404_small_limits_keep_memory_bounded() {
         max_leaves: 10_000,
         max_hosts: 16,
     };
-    let small = run(Scanner::NotFound, 10_000, limits, 0xb0b);
-    let large = run(Scanner::NotFound, 100_000, limits, 0xb0b);
+    // Both runs go past the leaf cap (reached after roughly 90k scanner requests here), so
+    // the heap must plateau: twice the traffic, about the same memory.
+    let small = run(Scanner::NotFound, 120_000, limits, 0xb0b);
+    let large = run(Scanner::NotFound, 240_000, limits, 0xb0b);
     let budget = limits_budget(&limits);
     assert_accounted_and_bounded(&small, REAL.len() + 4, budget);
     assert_accounted_and_bounded(&large, REAL.len() + 4, budget);

@@ -14,12 +14,12 @@ pub enum IngestError {
     #[error("read error: {0}")]
     Io(#[from] io::Error),
     /// The input file could not be opened.
-    #[error("cannot open {}: {source}", path.display())]
+    #[error("cannot open {}: {cause}", path.display())]
     Open {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: io::Error,
+        cause: io::Error,
     },
     /// Automatic detection recognised neither HAR nor Exchange JSON Lines.
     #[error("unrecognised input: {0}")]

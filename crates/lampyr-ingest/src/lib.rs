@@ -238,9 +238,9 @@ pub fn read_path(
     opts: &ReadOptions,
     mut sink: impl FnMut(Item) -> ControlFlow<()>,
 ) -> Result<Summary, IngestError> {
-    let mut file = File::open(path).map_err(|source| IngestError::Open {
+    let mut file = File::open(path).map_err(|cause| IngestError::Open {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     read_dyn(&mut file, format, Format::from_path(path), opts, &mut sink)
 }

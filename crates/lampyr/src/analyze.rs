@@ -59,6 +59,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         let bar = progress_bar(path, args.quiet);
         let mut strict_failure = None;
         let mut last_tick = Instant::now();
+        let mut index_span = 0u64;
         let result = lampyr_ingest::read_path(path, format, &opts, |item| {
             if last_tick.elapsed() > Duration::from_millis(100) {
                 last_tick = Instant::now();
@@ -67,6 +68,11 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 }
                 bar.set_position(progress.load(Ordering::Relaxed));
             }
+            let index = match &item {
+                Item::Exchange(ex) => ex.source.index,
+                Item::Skipped(err) => err.location.index(),
+            };
+            index_span = index_span.max(index + 1);
             match item {
                 Item::Exchange(ex) => {
                     analyzer.observe(&ex);
@@ -97,6 +103,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             entries: read.entries,
             exchanges: read.exchanges,
             skipped: read.skipped,
+            index_span,
         });
     }
     let analysis = analyzer.finish();

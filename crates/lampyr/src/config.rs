@@ -49,7 +49,11 @@ struct Checker {
 impl Checker {
     fn err(&mut self, at: &str, message: impl Into<String>) {
         self.errors.push(ConfigError {
-            at: if at.is_empty() { "(top)".into() } else { at.into() },
+            at: if at.is_empty() {
+                "(top)".into()
+            } else {
+                at.into()
+            },
             message: message.into(),
         });
     }
@@ -136,7 +140,10 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
     } else if let Some(m) = c.map(&root, "", &["version", "ingest", "discovery"]) {
         match m.get("version").map(|v| v.as_u64()) {
             Some(Some(1)) => {}
-            Some(_) => c.err("version", "unsupported version (this lampyr reads version 1)"),
+            Some(_) => c.err(
+                "version",
+                "unsupported version (this lampyr reads version 1)",
+            ),
             None => c.err("version", "missing (write `version: 1`)"),
         }
         if let Some(ing) = m.get("ingest") {

@@ -21,23 +21,26 @@ pub fn print(report: &Report, took: Duration) {
     if report.endpoints.is_empty() {
         return;
     }
-    let width = report
+    let rows: Vec<(String, &lampyr_analytics::EndpointReport)> = report
         .endpoints
         .iter()
         .take(MAX_ROWS)
-        .map(|e| e.path.chars().count())
+        .map(|e| {
+            let mut path: String = e.path.chars().take(80).collect();
+            if let Some(op) = &e.operation {
+                path.push_str(&format!(" [{op}]"));
+            }
+            (path, e)
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(p, _)| p.chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(4, 80);
-    println!(
-        "{:<7} {:<width$} {:>7}  {}",
-        "METHOD", "PATH", "HITS", "AUTH"
-    );
-    for e in report.endpoints.iter().take(MAX_ROWS) {
-        let mut path: String = e.path.chars().take(80).collect();
-        if let Some(op) = &e.operation {
-            path.push_str(&format!(" [{op}]"));
-        }
+        .max(4);
+    println!("{:<7} {:<width$} {:>7}  AUTH", "METHOD", "PATH", "HITS");
+    for (path, e) in &rows {
         println!(
             "{:<7} {:<width$} {:>7}  {}",
             e.method,

@@ -676,7 +676,6 @@ fn exchange_indexes_run_over_all_inputs_in_order() {
 /// (`inputs[].entries`) but still count in the line-based indexes, so the next input's
 /// indexes are shifted too little and collide with the first input's.
 #[test]
-#[ignore = "product bug: blank JSONL lines make exchange indexes of later inputs collide"]
 fn exchange_indexes_stay_distinct_after_a_jsonl_input_with_blank_lines() {
     let tmp = TempDir::new("blank");
     let a = tmp.write(
@@ -810,7 +809,6 @@ fn inputs_that_are_not_traffic_fail_naming_the_file() {
 /// directory (os error 2)`: the cause is printed twice (it is both in the message of
 /// `IngestError::Open` and its `source`, which `{:#}` prints again).
 #[test]
-#[ignore = "product bug: the error for a missing input repeats its cause"]
 fn a_missing_input_names_its_cause_once() {
     let tmp = TempDir::new("missing");
     let run = lampyr!("analyze", tmp.path("missing.har"));
