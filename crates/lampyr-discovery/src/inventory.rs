@@ -249,6 +249,7 @@ impl Discovery {
                 routed: &routed,
                 known: &HashSet::new(),
                 learned: RefCell::new(HashSet::new()),
+                emit: false,
             };
             let mut scratch = Inventory::default();
             first.walk(&[0], &mut Vec::new(), None, &mut scratch);
@@ -260,6 +261,7 @@ impl Discovery {
                 routed: &routed,
                 known: &known,
                 learned: RefCell::new(HashSet::new()),
+                emit: true,
             };
             walker.walk(&[0], &mut Vec::new(), None, &mut inv);
         }
@@ -351,6 +353,8 @@ struct Walker<'a> {
     known: &'a HashSet<String>,
     /// Word values this pass folded into parameters.
     learned: RefCell<HashSet<String>>,
+    /// Build endpoints (the learning pass only needs the decisions).
+    emit: bool,
 }
 
 impl Walker<'_> {
@@ -363,7 +367,7 @@ impl Walker<'_> {
     ) {
         // Leaves: merge per method over every concrete node this template node covers.
         let mut leaves: BTreeMap<&LeafKey, EndpointData> = BTreeMap::new();
-        for &n in nodes {
+        for &n in nodes.iter().filter(|_| self.emit) {
             for (k, d) in &self.trie.nodes[n as usize].leaves {
                 leaves.entry(k).or_default().merge(d);
             }

@@ -133,6 +133,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // The process ends here: freeing a large inventory piece by piece only costs time.
+    std::mem::forget(analysis);
     Ok(ExitCode::SUCCESS)
 }
 
