@@ -43,6 +43,8 @@ pub(crate) struct ChildInfo<'a> {
     pub routed_hits: u64,
     /// A word already known as a parameter value elsewhere in the host's tree.
     pub known: bool,
+    /// Concrete nodes this value was seen under (how many distinct parent paths).
+    pub parents: usize,
 }
 
 /// The decision for one template node.
@@ -407,7 +409,21 @@ pub(crate) fn split<'a>(
         );
     }
     if is_param {
-        let typical_set: BTreeSet<&str> = typical.iter().map(|c| c.value).collect();
+        let mut typical_set: BTreeSet<&str> = typical.iter().map(|c| c.value).collect();
+        // A plain word found under many more concrete parents than the cohort's values is a
+        // static sub-resource of the parameter above (`/actions/{id}/board` is reached from
+        // every action; a `{field}` value from one or two).
+        let mut parents: Vec<usize> = typical.iter().map(|c| c.parents).collect();
+        parents.sort_unstable();
+        let median = parents.get(parents.len() / 2).copied().unwrap_or(0);
+        let hub = |c: &ChildInfo| {
+            c.class == SegmentClass::Word && c.parents >= 4 && c.parents >= median.max(1) * 4
+        };
+        for c in &typical {
+            if hub(c) {
+                typical_set.remove(c.value);
+            }
+        }
         let cohort_methods: BTreeSet<&String> =
             typical.iter().flat_map(|c| c.methods.iter()).collect();
         for (i, c) in candidates.iter().enumerate() {
@@ -416,7 +432,7 @@ pub(crate) fn split<'a>(
             let joins = same[i] == 0
                 && distinct[i] == 0
                 && c.methods.iter().all(|m| cohort_methods.contains(m));
-            if typical_set.contains(c.value) || joins || c.known {
+            if typical_set.contains(c.value) || ((joins || c.known) && !hub(c)) {
                 out.param.push(c.value);
             } else {
                 out.literals.push(c.value);

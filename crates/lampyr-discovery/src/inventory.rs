@@ -631,6 +631,7 @@ impl Walker<'_> {
         }
         ChildInfo {
             known: false,
+            parents: ids.len(),
             value,
             class: class_of(value),
             shapes,
