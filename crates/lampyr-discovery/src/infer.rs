@@ -429,9 +429,10 @@ pub(crate) fn split<'a>(
         for (i, c) in candidates.iter().enumerate() {
             // A value with no evidence either way joins when it answers nothing the cohort
             // does not: a static sibling usually has a method or fields of its own.
+            let compound = matches!(c.class, SegmentClass::Slug | SegmentClass::WordNumber);
             let joins = same[i] == 0
                 && distinct[i] == 0
-                && c.methods.iter().all(|m| cohort_methods.contains(m));
+                && (compound || c.methods.iter().all(|m| cohort_methods.contains(m)));
             if typical_set.contains(c.value) || ((joins || c.known) && !hub(c)) {
                 out.param.push(c.value);
             } else {
