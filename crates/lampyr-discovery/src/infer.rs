@@ -369,10 +369,11 @@ pub(crate) fn split<'a>(
     let same_profile = typical
         .windows(2)
         .all(|w| w[0].profile == w[1].profile && !w[0].profile.is_empty());
-    let shared_below = n >= 3
+    let shared_below = n >= 2
         && depth >= 1
         && typical.iter().all(|c| c.has_children)
-        && (same_profile || mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5)
+        && ((same_profile && !typical.iter().any(|c| c.class == SegmentClass::Word && is_camel(c.value)))
+            || (n >= 3 && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5))
         && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0)) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
