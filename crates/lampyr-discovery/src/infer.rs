@@ -372,7 +372,11 @@ pub(crate) fn split<'a>(
     let shared_below = n >= 2
         && depth >= 1
         && typical.iter().all(|c| c.has_children)
-        && ((same_profile && !typical.iter().any(|c| c.class == SegmentClass::Word && is_camel(c.value)))
+        && ((same_profile
+            // Pure path components (`daily`, `monthly`), not collections that are endpoints
+            // themselves (`/git/blobs` answers POST beside `/git/blobs/{sha}`).
+            && typical.iter().all(|c| c.methods.is_empty())
+            && !typical.iter().any(|c| is_camel(c.value)))
             || (n >= 3 && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) >= 0.5))
         && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0)) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they

@@ -20,6 +20,9 @@ use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
 /// Word values remembered per host between the two templating passes.
 const MAX_LEARNED: usize = 100_000;
 
+/// Levels below a value that its sub-tree profile describes.
+const PROFILE_DEPTH: u8 = 6;
+
 /// Children per value whose shapes are compared when templating.
 const MAX_CHILD_SHAPES: usize = 64;
 
@@ -612,7 +615,7 @@ impl Walker<'_> {
         let mut profile = BTreeSet::new();
         let mut deep: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut frontier: Vec<u32> = ids.to_vec();
-        for depth in 0..4u8 {
+        for depth in 0..PROFILE_DEPTH {
             let mut next = Vec::new();
             for &id in frontier.iter().take(256) {
                 let node = &self.trie.nodes[id as usize];
