@@ -278,3 +278,59 @@ fn the_inventory_does_not_depend_on_order() {
     let backward = templates(DiscoveryConfig::default(), &traffic);
     assert_eq!(forward, backward);
 }
+
+mod arbitrary_traffic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("users".to_string()),
+            Just("me".to_string()),
+            Just("v2".to_string()),
+            Just("2010-04-01".to_string()),
+            Just("chat.postMessage".to_string()),
+            Just("A".to_string()),
+            Just("AAAA".to_string()),
+            (0u32..5000).prop_map(|n| n.to_string()),
+            "[a-z]{1,8}",
+            "[a-z]{2,6}-[a-z]{2,6}(-[0-9]{1,2})?",
+            "[A-Za-z0-9]{6,12}",
+            "[a-z]{2,4}_[A-Za-z0-9]{10}",
+            "[a-z]{1,6}\\.(json|xml)",
+            "[ -~]{0,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the paths, templating neither panics nor loses or double-counts an
+        /// exchange: each lands in exactly one endpoint, the noise count or the dropped count.
+        #[test]
+        fn every_exchange_is_accounted_for(
+            paths in prop::collection::vec(
+                (prop::collection::vec(segment(), 0..6),
+                 prop::sample::select(vec!["GET", "POST", "PUT", "DELETE"]),
+                 prop::sample::select(vec![200u16, 201, 204, 404, 500])),
+                1..120,
+            )
+        ) {
+            let traffic: Vec<Exchange> = paths
+                .iter()
+                .map(|(segs, m, status)| {
+                    let path = format!("/{}", segs.join("/"));
+                    ex(m, &path, *status, r#"{"id": 1}"#)
+                })
+                .collect();
+            let mut d = Discovery::new(DiscoveryConfig::default());
+            for e in &traffic {
+                d.observe(e);
+            }
+            let inv = d.finish();
+            let hits: u64 = inv.endpoints.iter().map(|e| e.data.traffic.hits).sum();
+            prop_assert_eq!(hits + inv.noise + inv.dropped_by_limits, inv.observed);
+            prop_assert_eq!(inv.observed, traffic.len() as u64);
+        }
+    }
+}
