@@ -51,11 +51,24 @@ pub fn export(inv: &Inventory) -> Value {
             }
             continue;
         }
-        if item.contains_key(&method) {
-            // Same method and path, e.g. two GraphQL operations: the first describes it.
+        if let Some(existing) = item.get_mut(&method) {
+            // Same method and path, e.g. several GraphQL operations: the first describes the
+            // HTTP operation, and every GraphQL operation is listed on it.
+            if let (Some(op), Some(list)) = (
+                &e.operation,
+                existing
+                    .get_mut("x-lampyr-graphql-operations")
+                    .and_then(Value::as_array_mut),
+            ) {
+                list.push(json!({"operation": op, "hits": e.data.traffic.hits}));
+            }
             continue;
         }
         let mut op = operation(e, &key, &mut op_ids);
+        if let Some(gql) = &e.operation {
+            op["x-lampyr-graphql-operations"] =
+                json!([{"operation": gql, "hits": e.data.traffic.hits}]);
+        }
         // Security: the schemes seen on this endpoint; `{}` (anonymous) is listed too when
         // some requests carried no credential.
         let mut requirements = Vec::new();
