@@ -20,6 +20,10 @@ use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
 /// Word values remembered per host between the two templating passes.
 const MAX_LEARNED: usize = 100_000;
 
+/// Property levels of a body that shape comparison looks at: deep enough to see through
+/// envelopes (`{"data": [...]}`, `{"object": "list", "data": [...]}`) to the resource inside.
+const SHAPE_DEPTH: usize = 3;
+
 /// Levels below a value that its sub-tree profile describes.
 const PROFILE_DEPTH: u8 = 6;
 
@@ -89,7 +93,7 @@ impl EndpointData {
             for (_, body) in self.shapes.request_body_media_types() {
                 for path in body
                     .schema
-                    .field_paths_limited(1)
+                    .field_paths_limited(SHAPE_DEPTH)
                     .iter()
                     .take(MAX_SHAPE_KEYS)
                 {
@@ -103,7 +107,7 @@ impl EndpointData {
                 for body in resp.bodies.values() {
                     for path in body
                         .schema
-                        .field_paths_limited(1)
+                        .field_paths_limited(SHAPE_DEPTH)
                         .iter()
                         .take(MAX_SHAPE_KEYS)
                     {
