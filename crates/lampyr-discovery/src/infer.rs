@@ -45,6 +45,8 @@ pub(crate) struct ChildInfo<'a> {
     pub known: bool,
     /// Concrete nodes this value was seen under (how many distinct parent paths).
     pub parents: usize,
+    /// Distinct segments found directly below this value.
+    pub n_children: usize,
 }
 
 /// The decision for one template node.
@@ -89,6 +91,9 @@ impl Default for InferOptions {
         }
     }
 }
+
+/// Deepest position (0-based) where a lone small integer is read as an API version.
+pub(crate) const MAX_VERSION_DEPTH: usize = 3;
 
 /// Word values needed beside an id parameter to join it as a cohort of their own.
 const MIN_SECOND_COHORT: usize = 3;
@@ -224,13 +229,17 @@ pub(crate) fn split<'a>(
             strong.push(c);
             continue;
         }
-        let first_level_single = depth == 0
-            && matches!(c.class, SegmentClass::Integer)
+        // A lone integer near the root is an API version (`/3/movie`, `/rest/api/3/...`):
+        // the only number at its position, small, and with a sub-tree of its own.
+        let lone_integer = matches!(c.class, SegmentClass::Integer)
             && children
                 .iter()
                 .filter(|o| o.class == SegmentClass::Integer)
                 .count()
                 == 1;
+        let first_level_single = lone_integer
+            && (depth == 0
+                || (depth <= MAX_VERSION_DEPTH && c.value.len() <= 2 && c.n_children >= 3));
         // A date deep in a path is data (`/lists/2019-02-28`); near the root it is an API
         // version (`/2010-04-01/...`).
         let deep_date = depth >= 2 && c.class == SegmentClass::Date;

@@ -9,7 +9,7 @@ use lampyr_core::Exchange;
 
 use crate::auth::AuthSummary;
 use crate::graphql;
-use crate::infer::{class_of, split, ChildInfo, InferOptions, Split};
+use crate::infer::{class_of, split, ChildInfo, InferOptions, Split, MAX_VERSION_DEPTH};
 use crate::params::ParamShapes;
 use crate::path::split_path;
 use crate::segment::{classify, id_key, SegmentClass};
@@ -209,9 +209,13 @@ impl Discovery {
             .map(|rule| rule.segments().len())
             .min()
             .unwrap_or(usize::MAX);
-        for seg in segments.iter_mut().take(keep_from).skip(1) {
+        for (depth, seg) in segments.iter_mut().enumerate().take(keep_from).skip(1) {
             let class = classify(seg);
-            if class.is_strong_id() {
+            // Small integers near the root keep their value: they may be API versions.
+            let maybe_version = class == SegmentClass::Integer
+                && depth <= MAX_VERSION_DEPTH
+                && seg.len() <= 2;
+            if class.is_strong_id() && !maybe_version {
                 *seg = id_key(class, seg);
             }
         }
@@ -591,6 +595,7 @@ impl Walker<'_> {
     fn child_info<'v>(&self, value: &'v str, ids: &[u32]) -> ChildInfo<'v> {
         let mut shapes: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
         let mut below = BTreeSet::new();
+        let mut distinct_children: BTreeSet<&str> = BTreeSet::new();
         let mut methods = BTreeSet::new();
         let mut has_children = false;
         let mut routed = 0;
@@ -601,6 +606,9 @@ impl Walker<'_> {
             for (k, d) in &node.leaves {
                 methods.insert(k.method.clone());
                 add_shapes(&mut shapes, &k.method, d);
+            }
+            for seg in node.children.keys().take(MAX_CHILD_SHAPES) {
+                distinct_children.insert(seg);
             }
             for (seg, child) in node.children.iter().take(MAX_CHILD_SHAPES) {
                 let seg: &str = seg;
@@ -639,6 +647,7 @@ impl Walker<'_> {
         ChildInfo {
             known: false,
             parents: ids.len(),
+            n_children: distinct_children.len(),
             value,
             class: class_of(value),
             shapes,
