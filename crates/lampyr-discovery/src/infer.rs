@@ -92,6 +92,10 @@ impl Default for InferOptions {
     }
 }
 
+/// Share of the words below two values they must have in common to count as alike (REST
+/// naming repeats a few words, `properties`, `search`, under unrelated collections).
+const BELOW_SAME: f64 = 0.3;
+
 /// Deepest position (0-based) where a lone small integer is read as an API version.
 pub(crate) const MAX_VERSION_DEPTH: usize = 3;
 
@@ -159,7 +163,7 @@ fn relation(a: &ChildInfo, b: &ChildInfo, opts: &InferOptions) -> Relation {
     if worst.is_some_and(|w| w < opts.distinct_below) {
         return Relation::Distinct;
     }
-    if a.below.intersection(&b.below).next().is_some() {
+    if jaccard(&a.below, &b.below) >= BELOW_SAME {
         return Relation::Same;
     }
     if best.is_none() && !a.profile.is_empty() && a.profile == b.profile && a.has_children {
@@ -350,7 +354,7 @@ pub(crate) fn split<'a>(
     let typical: Vec<&ChildInfo> = candidates
         .iter()
         .enumerate()
-        .filter(|(i, _)| same[*i] > 0 && same[*i] >= distinct[*i])
+        .filter(|(i, _)| same[*i] > 0 && distinct[*i] * 2 <= same[*i])
         .map(|(_, c)| *c)
         .collect();
     let is_upper = |c: &ChildInfo| {
