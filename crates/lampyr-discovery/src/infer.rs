@@ -96,6 +96,9 @@ impl Default for InferOptions {
 /// naming repeats a few words, `properties`, `search`, under unrelated collections).
 const BELOW_SAME: f64 = 0.3;
 
+/// Alike compound names that make a cohort by themselves.
+const MIN_COMPOUND_COHORT: usize = 8;
+
 /// Deepest position (0-based) where a lone small integer is read as an API version.
 pub(crate) const MAX_VERSION_DEPTH: usize = 3;
 
@@ -402,7 +405,13 @@ pub(crate) fn split<'a>(
                 || shared_below
                 || (digits >= 1 && digits * 10 >= n)
                 || (dates == n && depth >= 2));
-    let by_count = n >= 2 && plain >= opts.min_cohort_by_count;
+    // Compound values only (`brave-heron`, `alice368`, `team_lynx`): a family of eight or more
+    // alike names, none a plain word, is data; static names mix in plain words.
+    let compound_only = n >= MIN_COMPOUND_COHORT
+        && typical
+            .iter()
+            .all(|c| matches!(c.class, SegmentClass::Slug | SegmentClass::WordNumber));
+    let by_count = n >= 2 && (plain >= opts.min_cohort_by_count || compound_only);
     out.by_count_only = by_count && !by_evidence;
     let is_param = by_evidence || by_count;
     if let Some(label) = debug {

@@ -212,9 +212,8 @@ impl Discovery {
         for (depth, seg) in segments.iter_mut().enumerate().take(keep_from).skip(1) {
             let class = classify(seg);
             // Small integers near the root keep their value: they may be API versions.
-            let maybe_version = class == SegmentClass::Integer
-                && depth <= MAX_VERSION_DEPTH
-                && seg.len() <= 2;
+            let maybe_version =
+                class == SegmentClass::Integer && depth <= MAX_VERSION_DEPTH && seg.len() <= 2;
             if class.is_strong_id() && !maybe_version {
                 *seg = id_key(class, seg);
             }
