@@ -357,8 +357,17 @@ pub(crate) fn split<'a>(
     let typical: Vec<&ChildInfo> = candidates
         .iter()
         .enumerate()
-        .filter(|(i, _)| same[*i] > 0 && distinct[*i] * 2 <= same[*i])
+        .filter(|(i, _)| same[*i] > 0 && distinct[*i] <= same[*i])
         .map(|(_, c)| *c)
+        .collect();
+    // Cohesive values: clearly more alike than different. Decisions that rest on numbers of
+    // values alone (no lexical evidence) count only these, since a large API's static
+    // collections are often half alike (shared envelopes, shared sub-resource names).
+    let cohesive: BTreeSet<&str> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| same[*i] > 0 && distinct[*i] * 2 <= same[*i])
+        .map(|(_, c)| c.value)
         .collect();
     let is_upper = |c: &ChildInfo| {
         c.value
@@ -397,7 +406,10 @@ pub(crate) fn split<'a>(
         && mean_pairwise(&typical, |a, b| deep_similarity(a, b).unwrap_or(0.0)) >= opts.typicality;
     // camelCase words (`boardStars`) are how static names look, seldom how data looks: they
     // do not count towards a cohort by size alone.
-    let plain = typical.iter().filter(|c| !is_camel(c.value)).count();
+    let plain = typical
+        .iter()
+        .filter(|c| !is_camel(c.value) && cohesive.contains(c.value))
+        .count();
     let known = candidates.iter().filter(|c| c.known).count();
     let by_evidence = (known >= 1 && known * 2 >= candidates.len().min(n.max(1)))
         || n >= 2
@@ -408,9 +420,10 @@ pub(crate) fn split<'a>(
     // Compound values only (`brave-heron`, `alice368`, `team_lynx`): a family of eight or more
     // alike names, none a plain word, is data; static names mix in plain words.
     let compound_only = n >= MIN_COMPOUND_COHORT
-        && typical
-            .iter()
-            .all(|c| matches!(c.class, SegmentClass::Slug | SegmentClass::WordNumber));
+        && typical.iter().all(|c| {
+            matches!(c.class, SegmentClass::Slug | SegmentClass::WordNumber)
+                && cohesive.contains(c.value)
+        });
     let by_count = n >= 2 && (plain >= opts.min_cohort_by_count || compound_only);
     out.by_count_only = by_count && !by_evidence;
     let is_param = by_evidence || by_count;
