@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::segment::{char_shape, classify, parse_id_key, SegmentClass};
-use crate::trie::OVERFLOW;
+use crate::trie::{is_overflow, OVERFLOW};
 
 /// What templating needs to know of one concrete child value.
 #[derive(Debug, Clone)]
@@ -280,7 +280,7 @@ pub(crate) fn split<'a>(
             let same_form = shapes.iter().any(|(l, _)| *l == len)
                 && mask & !joint == 0
                 && mask != 2
-                && !matches!(c.class, SegmentClass::Version | SegmentClass::Date);
+                && c.class != SegmentClass::Date;
             let many_ids =
                 strong.len() >= 2 || strong.iter().any(|s| parse_id_key(s.value).is_some());
             if c.routed_hits == 0 || c.known || (same_form && many_ids) {
@@ -494,7 +494,7 @@ pub(crate) fn split<'a>(
 fn dominant_class<'b, 'a: 'b>(it: impl Iterator<Item = &'b ChildInfo<'a>>) -> SegmentClass {
     let mut counts: BTreeMap<SegmentClass, usize> = BTreeMap::new();
     for c in it {
-        if c.value != OVERFLOW {
+        if !is_overflow(c.value) {
             *counts.entry(c.class).or_default() += 1;
         }
     }
@@ -511,7 +511,7 @@ fn dominant_class<'b, 'a: 'b>(it: impl Iterator<Item = &'b ChildInfo<'a>>) -> Se
 
 /// Classifies a value, with the overflow key treated as an opaque token.
 pub(crate) fn class_of(value: &str) -> SegmentClass {
-    if value == OVERFLOW {
+    if is_overflow(value) {
         SegmentClass::Token
     } else {
         classify(value)

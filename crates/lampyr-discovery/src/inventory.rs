@@ -15,7 +15,7 @@ use crate::path::split_path;
 use crate::segment::{classify, id_key, SegmentClass};
 use crate::stats::TrafficStats;
 use crate::template::{param_name, PathTemplate, TemplateSegment};
-use crate::trie::{LeafKey, Trie, TrieLimits, OVERFLOW};
+use crate::trie::{is_overflow, LeafKey, Trie, TrieLimits};
 
 /// Word values remembered per host between the two templating passes.
 const MAX_LEARNED: usize = 100_000;
@@ -73,10 +73,19 @@ pub(crate) struct ShapeKeys {
 impl EndpointData {
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
+        let miss = ex
+            .response
+            .as_ref()
+            .is_some_and(|r| matches!(r.status, 404 | 405 | 501));
+        let unproven = self.traffic.routed_hits == 0;
         self.traffic.observe(ex);
-        self.shapes.observe(ex);
-        self.auth.observe(&ex.request);
-        self.shape_keys = OnceCell::new();
+        // Until a path has answered once, misses (a scanner's guesses) are only counted:
+        // their shapes would cost memory per guessed path and describe nothing real.
+        if !(miss && unproven) {
+            self.shapes.observe(ex);
+            self.auth.observe(&ex.request);
+            self.shape_keys = OnceCell::new();
+        }
     }
 
     /// Adds another endpoint's data.
@@ -219,7 +228,11 @@ impl Discovery {
             }
         }
         let trie = self.hosts.entry(host).or_default();
-        let node = trie.insert_path(&segments, &self.cfg.limits);
+        let routed = !ex
+            .response
+            .as_ref()
+            .is_some_and(|r| matches!(r.status, 404 | 405 | 501));
+        let node = trie.insert_path(&segments, routed, &self.cfg.limits);
         // GraphQL: one endpoint per operation (the first of a batch names it).
         let operation = graphql::operations(&ex.request)
             .into_iter()
@@ -234,7 +247,7 @@ impl Discovery {
             data.observe(ex);
         } else if self.leaves < self.cfg.limits.max_leaves {
             self.leaves += 1;
-            leaves.entry(key).or_default().observe(ex);
+            leaves.insert_default(key).observe(ex);
         } else {
             self.dropped += 1;
         }
@@ -418,10 +431,12 @@ impl Walker<'_> {
             // The pooled decision adds the values it found; the node's own decision stands
             // for the rest.
             let mut d = Split::default();
+            let own_param: HashSet<&str> = decision.param.iter().copied().collect();
+            let own_noise: HashSet<&str> = decision.noise.iter().copied().collect();
             for value in kids.keys() {
-                if p.param.contains(*value) || decision.param.contains(value) {
+                if p.param.contains(*value) || own_param.contains(value) {
                     d.param.push(value);
-                } else if decision.noise.contains(value) {
+                } else if own_noise.contains(value) {
                     d.noise.push(value);
                 } else {
                     d.literals.push(value);
@@ -565,15 +580,19 @@ impl Walker<'_> {
         }
         if decision.param.len() >= 2 {
             let mut learned = self.learned.borrow_mut();
-            for info in &infos {
-                // Only compound words (`kube-system`, `alice368`) are remembered: a plain word
-                // may be a value in one place and a static name in another.
-                if matches!(info.class, SegmentClass::Slug | SegmentClass::WordNumber)
-                    && info.value != OVERFLOW
-                    && decision.param.contains(&info.value)
-                    && learned.len() < MAX_LEARNED
+            // Only compound words (`kube-system`, `alice368`) are remembered: a plain word may
+            // be a value in one place and a static name in another.
+            for value in &decision.param {
+                if learned.len() >= MAX_LEARNED {
+                    break;
+                }
+                if !is_overflow(value)
+                    && matches!(
+                        class_of(value),
+                        SegmentClass::Slug | SegmentClass::WordNumber
+                    )
                 {
-                    learned.insert(info.value.to_string());
+                    learned.insert(value.to_string());
                 }
             }
         }
@@ -611,7 +630,7 @@ impl Walker<'_> {
             }
             for (seg, child) in node.children.iter().take(MAX_CHILD_SHAPES) {
                 let seg: &str = seg;
-                let strong = seg == OVERFLOW || class_of(seg).is_strong_id();
+                let strong = is_overflow(seg) || class_of(seg).is_strong_id();
                 if !strong {
                     below.insert(hash_of(&[seg]));
                 }

@@ -5,7 +5,7 @@
 //! this tree and folds sibling values into parameters. Caps bound the memory an attacker can
 //! make us spend: see [`TrieLimits`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Key of a leaf under a node: method plus, for GraphQL, the operation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,10 +19,12 @@ pub struct LeafKey {
 /// Memory caps of the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrieLimits {
-    /// Distinct child segments kept per node; further values fold into one overflow child,
-    /// which templating always treats as a parameter.
+    /// Distinct child segments that misses (404/405/501) may create per node; routed
+    /// exchanges may create twice as many. Further values fold into one overflow child: a
+    /// parameter for routed exchanges, noise for misses.
     pub max_children: usize,
-    /// Nodes per host tree; past it, new paths fold into overflow children.
+    /// Nodes per host tree that misses may create (routed exchanges get a quarter more);
+    /// past it, new paths fold into overflow children.
     pub max_nodes: usize,
     /// Leaves (path + method) over all hosts; past it, exchanges on new leaves are counted
     /// as dropped.
@@ -45,13 +47,85 @@ impl Default for TrieLimits {
 /// The child key used for folded values once a node is full.
 pub const OVERFLOW: &str = "\u{0}overflow";
 
+/// True for either overflow key.
+pub fn is_overflow(key: &str) -> bool {
+    key == OVERFLOW || key == OVERFLOW_MISS
+}
+
+/// The child key for misses (404/405/501) folded once a node is full: noise unless a real
+/// parameter sits beside it.
+pub const OVERFLOW_MISS: &str = "\u{0}overflow-miss";
+
+/// The leaves of one node: usually one to three methods, kept sorted by key.
+///
+/// A `BTreeMap` would allocate a node for eleven entries of the (large) endpoint data even
+/// for one method, which made every recorded path cost kilobytes; the data is boxed so the
+/// vector stays small.
+#[derive(Debug)]
+pub struct Leaves<L> {
+    entries: Vec<(LeafKey, Box<L>)>,
+}
+
+impl<L> Default for Leaves<L> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<L> Leaves<L> {
+    /// The data of `key`, if recorded.
+    pub fn get_mut(&mut self, key: &LeafKey) -> Option<&mut L> {
+        let i = self.entries.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
+        Some(&mut self.entries[i].1)
+    }
+
+    /// Inserts `key` with default data and returns it (the key must be absent).
+    pub fn insert_default(&mut self, key: LeafKey) -> &mut L
+    where
+        L: Default,
+    {
+        let i = match self.entries.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.entries.insert(i, (key, Box::default()));
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&LeafKey, &L)> {
+        self.entries.iter().map(|(k, v)| (k, &**v))
+    }
+
+    /// Data in key order.
+    pub fn values(&self) -> impl Iterator<Item = &L> {
+        self.entries.iter().map(|(_, v)| &**v)
+    }
+}
+
+impl<'a, L> IntoIterator for &'a Leaves<L> {
+    type Item = (&'a LeafKey, &'a L);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (LeafKey, Box<L>)>,
+        fn(&'a (LeafKey, Box<L>)) -> (&'a LeafKey, &'a L),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, &**v))
+    }
+}
+
 /// One node of a host tree.
 #[derive(Debug, Default)]
 pub struct Node<L> {
     /// Children by decoded segment.
     pub children: HashMap<Box<str>, u32>,
     /// Data of requests that ended at this node.
-    pub leaves: BTreeMap<LeafKey, L>,
+    pub leaves: Leaves<L>,
 }
 
 /// The tree of one host.
@@ -66,7 +140,7 @@ impl<L> Default for Trie<L> {
         Self {
             nodes: vec![Node {
                 children: HashMap::new(),
-                leaves: BTreeMap::new(),
+                leaves: Leaves::default(),
             }],
         }
     }
@@ -74,7 +148,13 @@ impl<L> Default for Trie<L> {
 
 impl<L: Default> Trie<L> {
     /// Walks (creating as needed) the branch of `segments` and returns the node index.
-    pub fn insert_path(&mut self, segments: &[String], limits: &TrieLimits) -> u32 {
+    ///
+    /// `routed` tells whether the exchange got an answer showing the path exists. A full node
+    /// folds new values into [`OVERFLOW`] (a parameter) for routed exchanges and into
+    /// [`OVERFLOW_MISS`] (noise) for misses, and keeps room for routed values: a scanner's 404s
+    /// can fill `max_children` but not the headroom above it, so real paths that arrive after
+    /// a scan still get their own nodes.
+    pub fn insert_path(&mut self, segments: &[String], routed: bool, limits: &TrieLimits) -> u32 {
         let mut at = 0u32;
         for seg in segments {
             let node = &self.nodes[at as usize];
@@ -82,9 +162,22 @@ impl<L: Default> Trie<L> {
                 at = next;
                 continue;
             }
-            let full =
-                node.children.len() >= limits.max_children || self.nodes.len() >= limits.max_nodes;
-            let key: &str = if full { OVERFLOW } else { seg };
+            let cap = if routed {
+                limits.max_children.saturating_mul(2)
+            } else {
+                limits.max_children
+            };
+            let nodes_cap = if routed {
+                limits.max_nodes.saturating_add(limits.max_nodes / 4)
+            } else {
+                limits.max_nodes
+            };
+            let full = node.children.len() >= cap || self.nodes.len() >= nodes_cap;
+            let key: &str = match (full, routed) {
+                (false, _) => seg,
+                (true, true) => OVERFLOW,
+                (true, false) => OVERFLOW_MISS,
+            };
             if let Some(&next) = node.children.get(key) {
                 at = next;
                 continue;
@@ -92,7 +185,7 @@ impl<L: Default> Trie<L> {
             let id = self.nodes.len() as u32;
             self.nodes.push(Node {
                 children: HashMap::new(),
-                leaves: BTreeMap::new(),
+                leaves: Leaves::default(),
             });
             self.nodes[at as usize].children.insert(key.into(), id);
             at = id;

@@ -429,7 +429,6 @@ fn scanner_404_100k_keeps_real_endpoints_exact() {
 /// in a debug build, hence ignored; run it in release:
 /// `cargo test --release -p lampyr-discovery --test scanner -- --ignored`.
 #[test]
-#[ignore = "slow in debug (> 20 s): run with --ignored in release"]
 fn scanner_404_1m_keeps_real_endpoints_exact() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = not_found_scanner(1_000_000);
