@@ -7,15 +7,17 @@
 //! 1. Values that are identifiers by form (numbers, UUIDs, hashes, prefixed ids, opaque
 //!    tokens, e-mails) form the parameter at once, even when seen once.
 //! 2. When such a parameter exists, word-like siblings stay literal (`/users/me` beside
-//!    `/users/{id}`): literal siblings win.
+//!    `/users/{id}`): literal siblings win, unless they are a cohort of values themselves.
 //! 3. Otherwise word-like values (slugs, user names, words) become a parameter only as a
-//!    cohort: enough of them, whose sub-trees and message shapes look alike (features they
-//!    share with siblings), with lexical evidence of being data. Siblings whose structure is
-//!    their own stay literal.
-//! 4. Version segments (`v2`, `1.0`) never become parameters; a date or an integer that is
-//!    the only value at the first level stays literal (`/2010-04-01/...`, `/3/...`).
+//!    cohort: values whose sub-trees and message shapes look alike, with evidence of being
+//!    data (digits, upper-case codes, enum-like sub-trees, numbers of cohesive values, or
+//!    values already seen as parameter values elsewhere). Siblings whose structure is their
+//!    own stay literal.
+//! 4. Versions near the root (`v2`, `1.0`, `/2010-04-01`, a lone small integer such as
+//!    `/rest/api/3`) and dotted RPC names never become parameters.
 //!
-//! All decisions read sorted sets, so the result does not depend on traffic order.
+//! docs/discovery.md explains each rule and why. All decisions read sorted sets, so the
+//! result does not depend on traffic order.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,12 +62,6 @@ pub(crate) struct Split<'a> {
     pub param_class: Option<SegmentClass>,
     /// Values dropped as noise (only 404s, fit nothing).
     pub noise: Vec<&'a str>,
-    /// True when the parameter rests only on the number of alike plain words (no lexical or
-    /// structural evidence): such a decision is not extended to other nodes.
-    pub by_count_only: bool,
-    /// Literal values that look alike (e.g. enum members `A`, `AAAA`): the level below them is
-    /// decided on their pooled children.
-    pub alike: Vec<&'a str>,
 }
 
 /// Tunables of the decision; defaults are what the benchmarks report.
@@ -77,8 +73,6 @@ pub struct InferOptions {
     pub typicality: f64,
     /// Shape similarity under which two siblings count as different resources.
     pub distinct_below: f64,
-    /// Decide the level below alike literal siblings on their pooled children.
-    pub pool_alike: bool,
 }
 
 impl Default for InferOptions {
@@ -87,7 +81,6 @@ impl Default for InferOptions {
             min_cohort_by_count: 20,
             typicality: 0.6,
             distinct_below: 0.4,
-            pool_alike: false,
         }
     }
 }
@@ -425,7 +418,6 @@ pub(crate) fn split<'a>(
                 && cohesive.contains(c.value)
         });
     let by_count = n >= 2 && (plain >= opts.min_cohort_by_count || compound_only);
-    out.by_count_only = by_count && !by_evidence;
     let is_param = by_evidence || by_count;
     if let Some(label) = debug {
         eprintln!(
@@ -484,9 +476,6 @@ pub(crate) fn split<'a>(
     } else {
         out.literals.extend(candidates.iter().map(|c| c.value));
         out.noise.extend(noise_seen);
-        if n >= 2 {
-            out.alike = typical.iter().map(|c| c.value).collect();
-        }
     }
     out
 }

@@ -275,7 +275,7 @@ impl Discovery {
                 emit: false,
             };
             let mut scratch = Inventory::default();
-            first.walk(&[0], &mut Vec::new(), None, &mut scratch);
+            first.walk(&[0], &mut Vec::new(), &mut scratch);
             let known = first.learned.into_inner();
             let walker = Walker {
                 cfg: &self.cfg,
@@ -286,7 +286,7 @@ impl Discovery {
                 learned: RefCell::new(HashSet::new()),
                 emit: true,
             };
-            walker.walk(&[0], &mut Vec::new(), None, &mut inv);
+            walker.walk(&[0], &mut Vec::new(), &mut inv);
         }
         inv.endpoints.sort_by(|a, b| {
             (&a.host, &a.template, &a.method, &a.operation).cmp(&(
@@ -361,12 +361,6 @@ fn split_suffixes<'k>(
     out
 }
 
-/// A decision taken on the pooled children of alike literal siblings.
-struct Pooled {
-    param: BTreeSet<String>,
-    class: SegmentClass,
-}
-
 struct Walker<'a> {
     cfg: &'a DiscoveryConfig,
     host: &'a str,
@@ -381,13 +375,7 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn walk(
-        &self,
-        nodes: &[u32],
-        prefix: &mut Vec<TemplateSegment>,
-        pooled: Option<&Pooled>,
-        inv: &mut Inventory,
-    ) {
+    fn walk(&self, nodes: &[u32], prefix: &mut Vec<TemplateSegment>, inv: &mut Inventory) {
         // Leaves: merge per method over every concrete node this template node covers.
         let mut leaves: BTreeMap<&LeafKey, EndpointData> = BTreeMap::new();
         for &n in nodes.iter().filter(|_| self.emit) {
@@ -422,64 +410,15 @@ impl Walker<'_> {
             return;
         }
         let suffixed = split_suffixes(&mut kids);
-        let pooled = pooled.filter(|p| {
-            let covered = kids.keys().filter(|k| p.param.contains(**k)).count();
-            covered * 2 >= kids.len()
-        });
-        let mut decision = self.decide(&kids, prefix);
-        if let Some(p) = pooled {
-            // The pooled decision adds the values it found; the node's own decision stands
-            // for the rest.
-            let mut d = Split::default();
-            let own_param: HashSet<&str> = decision.param.iter().copied().collect();
-            let own_noise: HashSet<&str> = decision.noise.iter().copied().collect();
-            for value in kids.keys() {
-                if p.param.contains(*value) || own_param.contains(value) {
-                    d.param.push(value);
-                } else if own_noise.contains(value) {
-                    d.noise.push(value);
-                } else {
-                    d.literals.push(value);
-                }
-            }
-            d.param_class = decision.param_class.or(Some(p.class));
-            decision = d;
-        }
+        let decision = self.decide(&kids, prefix);
         for value in &decision.noise {
             inv.noise += self.subtree_hits(&kids[value]);
         }
-        // Alike literal siblings: decide the level below on their pooled children.
-        let pool = (self.cfg.infer.pool_alike && decision.alike.len() >= 2).then(|| {
-            let mut grand: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-            for value in &decision.alike {
-                for &id in &kids[value] {
-                    for (seg, child) in &self.trie.nodes[id as usize].children {
-                        grand.entry(seg).or_default().push(*child);
-                    }
-                }
-            }
-            let mut deeper = prefix.clone();
-            deeper.push(TemplateSegment::Literal {
-                text: decision.alike[0].to_string(),
-            });
-            let mut d = self.decide(&grand, &deeper);
-            if d.by_count_only {
-                // Many alike words pooled from several static siblings are more likely their
-                // static children than values: do not extend a count-only decision.
-                d.param.clear();
-            }
-            Pooled {
-                param: d.param.iter().map(|v| v.to_string()).collect(),
-                class: d.param_class.unwrap_or(SegmentClass::Slug),
-            }
-        });
-        let alike: BTreeSet<&str> = std::mem::take(&mut decision.alike).into_iter().collect();
         for value in &decision.literals {
             prefix.push(TemplateSegment::Literal {
                 text: value.to_string(),
             });
-            let p = pool.as_ref().filter(|_| alike.contains(value));
-            self.walk(&kids[value], prefix, p, inv);
+            self.walk(&kids[value], prefix, inv);
             prefix.pop();
         }
         if !decision.param.is_empty() {
@@ -498,7 +437,7 @@ impl Walker<'_> {
                 prefix.push(TemplateSegment::Literal {
                     text: format!("{value}{suffix}"),
                 });
-                self.walk(&stems[value], prefix, None, inv);
+                self.walk(&stems[value], prefix, inv);
                 prefix.pop();
             }
             if !decision.param.is_empty() {
@@ -539,7 +478,7 @@ impl Walker<'_> {
             class,
             suffix,
         });
-        self.walk(&ids, prefix, None, inv);
+        self.walk(&ids, prefix, inv);
         prefix.pop();
     }
 
