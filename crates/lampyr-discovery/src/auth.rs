@@ -21,7 +21,7 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::params::{cookie_pairs, query_pairs};
+use crate::params::{cookie_pairs, query_pairs, MAX_FIELDS_PER_MESSAGE};
 use crate::schema::{has, with_lower};
 
 /// Longest token that is decoded as a JWT (bytes).
@@ -280,40 +280,52 @@ fn bounded_name(s: &str) -> String {
 /// one observation of kind [`AuthKind::None`].
 pub fn detect(req: &Request) -> Vec<AuthObservation> {
     let mut out: Vec<AuthObservation> = Vec::new();
-    let mut push = |o: AuthObservation| {
-        if !out.iter().any(|x| x.kind == o.kind && x.name == o.name) {
+    // Attacker-sized requests: distinct credentials are looked up in a set, at most
+    // MAX_CREDENTIALS_PER_REQUEST are kept, at most MAX_JWT_DECODES tokens are decoded, and
+    // at most MAX_FIELDS_PER_MESSAGE headers, query pairs and cookies are read.
+    let mut seen: BTreeSet<(AuthKind, Option<String>)> = BTreeSet::new();
+    let mut decodes = 0usize;
+    let mut jwt_of = |v: &str| {
+        if decodes >= MAX_JWT_DECODES {
+            return None;
+        }
+        decodes += 1;
+        decode_jwt(v)
+    };
+    let mut push = |o: AuthObservation, out: &mut Vec<AuthObservation>| {
+        if out.len() < MAX_CREDENTIALS_PER_REQUEST && seen.insert((o.kind, o.name.clone())) {
             out.push(o);
         }
     };
-    for (name, value) in req.headers.iter() {
+    for (name, value) in req.headers.iter().take(MAX_FIELDS_PER_MESSAGE) {
         if name.eq_ignore_ascii_case("authorization") {
             if let Some(o) = authorization(value) {
-                push(o);
+                push(o, &mut out);
             }
         } else if is_credential_header(name) && !value.trim().is_empty() {
             let lower = name.to_ascii_lowercase();
             let mut o = AuthObservation::new(AuthKind::ApiKeyHeader, Some(&lower));
             let v = value.trim();
             let v = strip_scheme(v, "bearer").unwrap_or(v);
-            o.jwt = decode_jwt(v);
-            push(o);
+            o.jwt = jwt_of(v);
+            push(o, &mut out);
         }
     }
     if let Some(q) = req.query.as_deref() {
-        for (name, value) in query_pairs(q) {
+        for (name, value) in query_pairs(q).take(MAX_FIELDS_PER_MESSAGE) {
             if is_credential_query(&name) && !value.is_empty() {
                 let mut o = AuthObservation::new(AuthKind::ApiKeyQuery, Some(&name));
-                o.jwt = decode_jwt(&value);
-                push(o);
+                o.jwt = jwt_of(&value);
+                push(o, &mut out);
             }
         }
     }
-    for header in req.headers.get_all("cookie") {
-        for (name, value) in cookie_pairs(header) {
+    for header in req.headers.get_all("cookie").take(MAX_FIELDS_PER_MESSAGE) {
+        for (name, value) in cookie_pairs(header).take(MAX_FIELDS_PER_MESSAGE) {
             if is_session_cookie(name) && !value.is_empty() {
                 let mut o = AuthObservation::new(AuthKind::SessionCookie, Some(name));
-                o.jwt = decode_jwt(value);
-                push(o);
+                o.jwt = jwt_of(value);
+                push(o, &mut out);
             }
         }
     }
@@ -322,6 +334,11 @@ pub fn detect(req: &Request) -> Vec<AuthObservation> {
     }
     out
 }
+
+/// Credentials kept from one request; more are ignored (a real client sends one or two).
+pub const MAX_CREDENTIALS_PER_REQUEST: usize = 16;
+/// JWTs decoded per request.
+pub const MAX_JWT_DECODES: usize = 4;
 
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     let (s, rest) = value.split_once(|c: char| c.is_ascii_whitespace())?;

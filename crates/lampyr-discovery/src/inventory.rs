@@ -79,11 +79,11 @@ impl EndpointData {
             .is_some_and(|r| matches!(r.status, 404 | 405 | 501));
         let unproven = self.traffic.routed_hits == 0;
         self.traffic.observe(ex);
+        self.auth.observe(&ex.request);
         // Until a path has answered once, misses (a scanner's guesses) are only counted:
         // their shapes would cost memory per guessed path and describe nothing real.
         if !(miss && unproven) {
             self.shapes.observe(ex);
-            self.auth.observe(&ex.request);
             self.shape_keys = OnceCell::new();
         }
     }

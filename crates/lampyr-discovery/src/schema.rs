@@ -761,7 +761,8 @@ impl Node {
             t.boolean == 0 && t.integer == 0 && t.number == 0 && t.array == 0 && t.object == 0;
         let ok = only_strings
             && !st.spoiled
-            && !st.values.is_empty()
+            // One value repeated is a constant or one person's data, not a set of labels.
+            && st.values.len() >= 2
             && t.string >= ENUM_MIN_OBSERVATIONS
             // Labels repeat: each value seen four times on average. Names and other personal
             // data mostly do not, which keeps them out of exported enums.
@@ -1403,9 +1404,13 @@ pub(crate) fn has(hay: &str, needle: &str) -> bool {
 
 /// A field name whose values are credentials or secrets: their values are never kept.
 pub(crate) fn is_secret_key(k: &str) -> bool {
-    const PARTS: [&str; 14] = [
+    const PARTS: [&str; 18] = [
         "password",
         "passwd",
+        "passphrase",
+        "passcode",
+        "pswd",
+        "pwd",
         "secret",
         "token",
         "apikey",
@@ -1419,10 +1424,31 @@ pub(crate) fn is_secret_key(k: &str) -> bool {
         "privatekey",
         "signature",
     ];
-    const EXACT: [&str; 9] = [
-        "pwd", "pin", "cvv", "cvc", "otp", "ssn", "key", "auth", "sig",
+    const EXACT: [&str; 11] = [
+        "pass", "pw", "pin", "cvv", "cvc", "otp", "ssn", "key", "auth", "sig", "mfa",
     ];
-    with_lower(k, |l| PARTS.iter().any(|p| has(l, p)) || EXACT.contains(&l))
+    // Short names count as whole words inside longer ones too: `pin_code`, `otp-value`,
+    // `user.pass`, `newPw` (case-folded to `newpw` only at a word boundary).
+    const WORDS: [&str; 7] = ["pass", "pw", "pin", "otp", "cvv", "cvc", "mfa"];
+    with_lower(k, |l| {
+        PARTS.iter().any(|p| has(l, p))
+            || EXACT.contains(&l)
+            || l.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| WORDS.contains(&w))
+    }) || camel_words(k).any(|w| WORDS.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// The words of a camelCase name (`newPw` → `new`, `Pw`).
+fn camel_words(k: &str) -> impl Iterator<Item = &str> {
+    let mut starts: Vec<usize> = vec![0];
+    let b = k.as_bytes();
+    for i in 1..b.len() {
+        if b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase() {
+            starts.push(i);
+        }
+    }
+    starts.push(k.len());
+    (0..starts.len() - 1).map(move |i| &k[starts[i]..starts[i + 1]])
 }
 
 #[cfg(test)]

@@ -116,10 +116,12 @@ fn parse_url(url: &str) -> Result<Parsed, String> {
                 None => return Err(format!("unsupported scheme {:?}", clip(scheme))),
             },
             _ => {
+                // The query may carry credentials (`?api_key=`): never echo it.
+                let shown = url.split(['?', '#']).next().unwrap_or("");
                 return Err(format!(
                     "{:?} is neither an absolute http(s) URL nor a path starting with /",
-                    clip(url)
-                ))
+                    clip(shown)
+                ));
             }
         }
     };

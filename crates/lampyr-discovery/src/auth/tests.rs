@@ -239,3 +239,15 @@ proptest! {
         prop_assert_eq!(m(&m(&sa, &sb), &sc), sum(&all));
     }
 }
+
+#[test]
+fn a_request_with_thousands_of_credential_names_is_bounded() {
+    let cookies: Vec<String> = (0..20_000).map(|i| format!("c{i}_session=x")).collect();
+    let mut req = Request::default();
+    req.headers.append("Cookie", cookies.join("; "));
+    for i in 0..5_000 {
+        req.headers.append(format!("x-token-{i}"), "abc");
+    }
+    let found = detect(&req);
+    assert_eq!(found.len(), MAX_CREDENTIALS_PER_REQUEST);
+}

@@ -169,12 +169,15 @@ fn enum_rule_and_cap() {
 #[test]
 fn secret_fields_never_keep_values() {
     let vals: Vec<Value> = (0..10)
-        .map(|_| json!({"password": "hunter2", "role": "admin"}))
+        .map(|i| json!({"password": "hunter2", "role": (["admin", "user"][i % 2])}))
         .collect();
     let s = sketch(&vals);
     let schema = s.to_json_schema();
     assert!(schema["properties"]["password"].get("enum").is_none());
-    assert_eq!(schema["properties"]["role"]["enum"], json!(["admin"]));
+    assert_eq!(
+        schema["properties"]["role"]["enum"],
+        json!(["admin", "user"])
+    );
     assert!(!format!("{s:?}").contains("hunter2"));
     let mut h = SchemaSketch::new();
     for _ in 0..10 {
@@ -440,4 +443,37 @@ proptest! {
         let _ = Format::detect(&t);
         prop_assert_eq!(s.count(), 2);
     }
+}
+
+#[test]
+fn password_like_fields_and_single_values_never_become_enums() {
+    for key in [
+        "pass",
+        "pw",
+        "newPw",
+        "pin_code",
+        "otp-value",
+        "passphrase",
+        "user_pswd",
+    ] {
+        assert!(is_secret_key(key), "{key}");
+    }
+    let mut s = SchemaSketch::new();
+    for _ in 0..8 {
+        s.observe_json(&json!({"user": "alice", "pass": "hunter2", "status": "active"}));
+    }
+    let schema = s.to_json_schema();
+    assert!(
+        schema["properties"]["pass"].get("enum").is_none(),
+        "{schema}"
+    );
+    // A single repeated value is one person's data or a constant, not a set of labels.
+    assert!(
+        schema["properties"]["user"].get("enum").is_none(),
+        "{schema}"
+    );
+    assert!(
+        schema["properties"]["status"].get("enum").is_none(),
+        "{schema}"
+    );
 }
