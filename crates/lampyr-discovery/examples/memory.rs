@@ -15,7 +15,11 @@ use std::time::Instant;
 use lampyr_discovery::{Discovery, DiscoveryConfig};
 use lampyr_ingest::{Format, Item, ReadOptions};
 
-const CORPUS: &str = "/work/shared/corpora/discovery-dev";
+/// The dev corpus beside the repository (`../shared`), from the workspace root.
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/corpora/discovery-dev"
+);
 
 fn main() {
     let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
