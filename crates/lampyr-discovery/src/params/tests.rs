@@ -1,3 +1,4 @@
+use super::formats::{decode_component, header_params};
 use super::*;
 use lampyr_core::{BodyLimits, Response};
 use proptest::prelude::*;
