@@ -4,25 +4,40 @@
 //! classification and detection stages here, behind the same `observe` / `finish` calls.
 
 mod report;
+mod sensitive;
 
 pub use report::{
     EndpointReport, InputReport, LatencyReport, PathParamReport, Report, Summary, REPORT_VERSION,
 };
+pub use sensitive::{ExchangeRecords, SensitiveReport, SensitiveSummary, Sensitivity};
 
+use lampyr_classify::grading::Grading;
+use lampyr_classify::{Classifier, ClassifyOptions};
 use lampyr_core::Exchange;
 use lampyr_discovery::{Discovery, DiscoveryConfig};
+
+/// Exchanges with sensitive responses remembered for the report (their record counts).
+const MAX_RECORDED_EXCHANGES: usize = 1_000_000;
 
 /// Settings of one analysis run.
 #[derive(Debug, Clone, Default)]
 pub struct AnalyzeConfig {
     /// API discovery rules and limits.
     pub discovery: DiscoveryConfig,
+    /// Sensitive-data detection options.
+    pub classify: ClassifyOptions,
+    /// Grading profile and overrides.
+    pub grading: Grading,
 }
 
 /// Runs every analysis stage over a stream of exchanges.
 #[derive(Debug)]
 pub struct Analyzer {
     discovery: Discovery,
+    classifier: Classifier,
+    grading: Grading,
+    records: Vec<ExchangeRecords>,
+    records_dropped: u64,
     inputs: Vec<InputReport>,
 }
 
@@ -31,13 +46,25 @@ impl Analyzer {
     pub fn new(cfg: AnalyzeConfig) -> Self {
         Self {
             discovery: Discovery::new(cfg.discovery),
+            classifier: Classifier::new(&cfg.classify),
+            grading: cfg.grading,
+            records: Vec::new(),
+            records_dropped: 0,
             inputs: Vec::new(),
         }
     }
 
-    /// Feeds one exchange.
+    /// Feeds one exchange: classifies its values, then records it into discovery.
     pub fn observe(&mut self, ex: &Exchange) {
-        self.discovery.observe(ex);
+        let scan = self.classifier.scan(ex);
+        if scan.response_records > 0 {
+            if self.records.len() < MAX_RECORDED_EXCHANGES {
+                self.records.push(ExchangeRecords::from_scan(ex, &scan));
+            } else {
+                self.records_dropped += 1;
+            }
+        }
+        self.discovery.observe_with(ex, Some(&scan));
     }
 
     /// Records what was read from one input (in input order), so the report can list it and
@@ -49,7 +76,7 @@ impl Analyzer {
     /// Finishes every stage: the inventory and the report built from it.
     pub fn finish(self) -> Analysis {
         let inventory = self.discovery.finish();
-        let report = Report::build(&inventory, self.inputs);
+        let report = Report::build(&inventory, self.inputs, &self.grading, self.records);
         Analysis { inventory, report }
     }
 }

@@ -4,7 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use lampyr_classify::grading::Grading;
 use lampyr_discovery::{Endpoint, Inventory, TemplateSegment};
+
+use crate::sensitive::{
+    endpoint_sensitive, sensitivity, ExchangeRecords, SensitiveReport, SensitiveSummary,
+    Sensitivity,
+};
 
 /// Version of the report format written in `version`.
 pub const REPORT_VERSION: u32 = 1;
@@ -24,6 +30,9 @@ pub struct Report {
     pub endpoints: Vec<EndpointReport>,
     /// Security findings (filled by the detection stages of later versions).
     pub findings: Vec<serde_json::Value>,
+    /// Exchanges whose responses carried sensitive records, with the counts (input of leak
+    /// detection).
+    pub exchange_records: Vec<ExchangeRecords>,
 }
 
 /// Name and version of the writer.
@@ -69,6 +78,8 @@ pub struct Summary {
     pub noise: u64,
     /// Exchanges not recorded because a memory cap was reached.
     pub dropped_by_limits: u64,
+    /// Sensitive data totals.
+    pub sensitive: SensitiveSummary,
 }
 
 /// One endpoint.
@@ -112,8 +123,10 @@ pub struct EndpointReport {
     pub hosts: Vec<String>,
     /// Zero-based indexes (over all inputs in order) of a few exchanges of this endpoint.
     pub exchanges: Vec<u64>,
-    /// Sensitive data found (filled by classification in later versions).
-    pub sensitive: Vec<serde_json::Value>,
+    /// The endpoint's sensitivity: the highest level of its fields; absent when none.
+    pub sensitivity: Option<Sensitivity>,
+    /// Sensitive data found, per location and type.
+    pub sensitive: Vec<SensitiveReport>,
 }
 
 /// Non-path parameters of an endpoint.
@@ -185,7 +198,12 @@ fn rfc3339(us: i64) -> Option<String> {
 
 impl Report {
     /// Builds the report from the inventory and the inputs read.
-    pub fn build(inventory: &Inventory, inputs: Vec<InputReport>) -> Report {
+    pub fn build(
+        inventory: &Inventory,
+        inputs: Vec<InputReport>,
+        grading: &Grading,
+        mut records: Vec<ExchangeRecords>,
+    ) -> Report {
         let mut offsets = Vec::with_capacity(inputs.len());
         let mut acc = 0u64;
         for i in &inputs {
@@ -197,7 +215,35 @@ impl Report {
             .iter()
             .map(|e| e.host.as_str())
             .collect();
+        let endpoints: Vec<EndpointReport> = inventory
+            .endpoints
+            .iter()
+            .map(|e| endpoint_report(e, &offsets, grading))
+            .collect();
+        for r in &mut records {
+            r.offset(&offsets);
+        }
+        records.sort_by_key(|r| r.index);
+        let mut sens = SensitiveSummary {
+            profile: grading.profile().id(),
+            exchanges_with_sensitive_responses: records.len(),
+            response_records: records.iter().map(|r| u64::from(r.records)).sum(),
+            ..SensitiveSummary::default()
+        };
+        for e in &endpoints {
+            if let Some(s) = &e.sensitivity {
+                sens.endpoints += 1;
+                *sens.endpoints_by_level.entry(s.level).or_default() += 1;
+                for t in &s.types {
+                    *sens.types.entry(t).or_default() += 1;
+                }
+            }
+            for item in &e.sensitive {
+                *sens.locations.entry(item.ty).or_default() += 1;
+            }
+        }
         let summary = Summary {
+            sensitive: sens,
             exchanges: inventory.observed,
             skipped: inputs.iter().map(|i| i.skipped).sum(),
             endpoints: inventory.endpoints.len(),
@@ -205,11 +251,6 @@ impl Report {
             noise: inventory.noise,
             dropped_by_limits: inventory.dropped_by_limits,
         };
-        let endpoints = inventory
-            .endpoints
-            .iter()
-            .map(|e| endpoint_report(e, &offsets))
-            .collect();
         Report {
             version: REPORT_VERSION,
             tool: Tool {
@@ -220,11 +261,13 @@ impl Report {
             summary,
             endpoints,
             findings: Vec::new(),
+            exchange_records: records,
         }
     }
 }
 
-fn endpoint_report(e: &Endpoint, offsets: &[u64]) -> EndpointReport {
+fn endpoint_report(e: &Endpoint, offsets: &[u64], grading: &Grading) -> EndpointReport {
+    let sensitive = endpoint_sensitive(e, grading);
     let t = &e.data.traffic;
     let path = e.template.to_string();
     let mut id = format!("{} {}{}", e.method, e.host, path);
@@ -249,16 +292,16 @@ fn endpoint_report(e: &Endpoint, offsets: &[u64]) -> EndpointReport {
         })
         .collect();
     let shapes = &e.data.shapes;
-    let parameters = ParametersReport {
+    let mut parameters = ParametersReport {
         query: param_reports(shapes.query_params()),
         header: param_reports(shapes.header_params()),
         cookie: param_reports(shapes.cookie_params()),
     };
-    let request_body = shapes
+    let mut request_body: BTreeMap<String, serde_json::Value> = shapes
         .request_body_media_types()
         .map(|(m, b)| (m.to_string(), b.schema.to_json_schema()))
         .collect();
-    let responses = shapes
+    let mut responses: BTreeMap<String, BTreeMap<String, serde_json::Value>> = shapes
         .responses_by_status()
         .map(|(status, r)| {
             let bodies = r
@@ -269,6 +312,28 @@ fn endpoint_report(e: &Endpoint, offsets: &[u64]) -> EndpointReport {
             (status.to_string(), bodies)
         })
         .collect();
+    // Schemas may list observed values (`enum`, `examples`); none may come from a sensitive
+    // location.
+    for item in &sensitive {
+        match item.place {
+            "request.body" => {
+                for schema in request_body.values_mut() {
+                    strip_values_at(schema, &item.field);
+                }
+            }
+            "response.body" => {
+                for bodies in responses.values_mut() {
+                    for schema in bodies.values_mut() {
+                        strip_values_at(schema, &item.field);
+                    }
+                }
+            }
+            "request.query" => strip_param(&mut parameters.query, &item.field),
+            "request.header" => strip_param(&mut parameters.header, &item.field),
+            "request.cookie" => strip_param(&mut parameters.cookie, &item.field),
+            _ => {}
+        }
+    }
     let mut auth: Vec<String> = e
         .data
         .auth
@@ -306,7 +371,62 @@ fn endpoint_report(e: &Endpoint, offsets: &[u64]) -> EndpointReport {
             .iter()
             .map(|(input, index)| offsets.get(*input as usize).copied().unwrap_or(0) + index)
             .collect(),
-        sensitive: Vec::new(),
+        sensitivity: sensitivity(&sensitive, grading),
+        sensitive,
+    }
+}
+
+fn strip_param(params: &mut [ParamReport], name: &str) {
+    for p in params.iter_mut().filter(|p| p.name == name) {
+        strip_values(&mut p.schema);
+    }
+}
+
+/// Removes observed values from the schema node at a report field path.
+fn strip_values_at(schema: &mut serde_json::Value, field: &str) {
+    let mut node = schema;
+    let mut rest = field;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[]") {
+            node = match node.get_mut("items") {
+                Some(n) => n,
+                None => return,
+            };
+            rest = r.strip_prefix('.').unwrap_or(r);
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let key = &rest[..end];
+        let has_prop = node.get("properties").and_then(|p| p.get(key)).is_some();
+        let next = if has_prop {
+            node.get_mut("properties").and_then(|p| p.get_mut(key))
+        } else {
+            node.get_mut("additionalProperties")
+                .filter(|n| n.is_object())
+        };
+        node = match next {
+            Some(n) => n,
+            None => return,
+        };
+        rest = &rest[end..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    strip_values(node);
+}
+
+fn strip_values(schema: &mut serde_json::Value) {
+    if let Some(obj) = schema.as_object_mut() {
+        obj.remove("enum");
+        obj.remove("examples");
+        obj.remove("example");
+        obj.remove("const");
+        for v in obj.values_mut() {
+            strip_values(v);
+        }
+    } else if let Some(arr) = schema.as_array_mut() {
+        for v in arr {
+            strip_values(v);
+        }
     }
 }
 

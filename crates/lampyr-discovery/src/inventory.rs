@@ -5,6 +5,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 
+use lampyr_classify::{ExchangeScan, SensitiveFields};
 use lampyr_core::Exchange;
 
 use crate::auth::AuthSummary;
@@ -58,6 +59,8 @@ pub struct EndpointData {
     pub shapes: ParamShapes,
     /// Credentials seen (kinds and names only, never values).
     pub auth: AuthSummary,
+    /// Sensitive-data evidence per location (path segments by position).
+    pub sensitive: SensitiveFields,
     /// Shape keys for templating, computed once from `shapes` when first needed.
     shape_keys: OnceCell<ShapeKeys>,
 }
@@ -93,6 +96,7 @@ impl EndpointData {
         self.traffic.merge(&other.traffic);
         self.shapes.merge(&other.shapes);
         self.auth.merge(&other.auth);
+        self.sensitive.merge(&other.sensitive);
         self.shape_keys = OnceCell::new();
     }
 
@@ -201,6 +205,11 @@ impl Discovery {
 
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
+        self.observe_with(ex, None);
+    }
+
+    /// Records one exchange with its sensitive-data classification.
+    pub fn observe_with(&mut self, ex: &Exchange, scan: Option<&ExchangeScan>) {
         self.observed += 1;
         let host = ex.request.host.to_ascii_lowercase();
         if !self.hosts.contains_key(&host) && self.hosts.len() >= self.cfg.limits.max_hosts {
@@ -243,11 +252,19 @@ impl Discovery {
             operation,
         };
         let leaves = &mut trie.nodes[node as usize].leaves;
-        if let Some(data) = leaves.get_mut(&key) {
-            data.observe(ex);
+        let data = if let Some(data) = leaves.get_mut(&key) {
+            Some(data)
         } else if self.leaves < self.cfg.limits.max_leaves {
             self.leaves += 1;
-            leaves.insert_default(key).observe(ex);
+            Some(leaves.insert_default(key))
+        } else {
+            None
+        };
+        if let Some(data) = data {
+            data.observe(ex);
+            if let Some(scan) = scan {
+                data.sensitive.observe(scan);
+            }
         } else {
             self.dropped += 1;
         }

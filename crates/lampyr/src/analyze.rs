@@ -37,7 +37,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut discovery = cfg.discovery.clone();
     discovery.debug = args.debug_templating;
-    let mut analyzer = Analyzer::new(AnalyzeConfig { discovery });
+    let mut analyzer = Analyzer::new(AnalyzeConfig {
+        discovery,
+        classify: lampyr_classify::ClassifyOptions {
+            disabled: cfg.classify.disabled.clone(),
+        },
+        grading: cfg.classify.grading(),
+    });
     let started = Instant::now();
     let mut printed = 0u64;
     for (i, path) in args.files.iter().enumerate() {

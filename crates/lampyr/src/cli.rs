@@ -23,9 +23,24 @@ pub struct Cli {
 pub enum Command {
     /// Discover the APIs in recorded traffic (HAR, Exchange JSON Lines) and report them.
     Analyze(AnalyzeArgs),
+    /// Find sensitive data in text or JSON read from stdin (values are printed masked).
+    Classify(ClassifyArgs),
     /// Configuration file tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Field name to use as context for plain-text input (`--key idCard`).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Configuration file (grading profile, level overrides, disabled types).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

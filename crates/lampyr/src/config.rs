@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_yaml::Value;
 
+use lampyr_classify::grading::{Grading, ProfileId};
+use lampyr_classify::SensitiveType;
 use lampyr_discovery::{DiscoveryConfig, PathTemplate, TrieLimits};
 
 use crate::cli::EXIT_CONFIG;
@@ -25,6 +27,37 @@ pub struct Config {
     pub max_decoded: Option<usize>,
     /// Trust X-Forwarded-For / X-Real-IP for client addresses.
     pub trust_forwarded: Option<bool>,
+    /// Sensitive-data grading and reporting (`classify:`).
+    pub classify: ClassifyConfig,
+}
+
+/// The `classify:` section: how sensitive types are graded and which are reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClassifyConfig {
+    /// Grading profile (`classify.profile`; default `gbt45574-2025`).
+    pub profile: ProfileId,
+    /// Per-type level overrides (`classify.levels`), checked against the profile's scale.
+    pub levels: Vec<(SensitiveType, u8)>,
+    /// Types the user does not want reported (`classify.disabled_types`).
+    pub disabled: Vec<SensitiveType>,
+}
+
+// Read by the classification stage of `lampyr analyze`, which is wired in separately; until
+// then only the tests call these.
+#[allow(dead_code)]
+impl ClassifyConfig {
+    /// The grading the classifier applies: the profile with the user's overrides.
+    ///
+    /// `parse` has checked every level; a hand-built config with an out-of-range level panics.
+    pub fn grading(&self) -> Grading {
+        Grading::new(self.profile, &self.levels)
+            .unwrap_or_else(|e| panic!("classify.levels not validated: {e}"))
+    }
+
+    /// Whether findings of this type are reported (not listed in `disabled_types`).
+    pub fn reports(&self, ty: SensitiveType) -> bool {
+        !self.disabled.contains(&ty)
+    }
 }
 
 /// A configuration error at a key path.
@@ -111,6 +144,106 @@ impl Checker {
         }
         out
     }
+
+    /// `classify:`: profile, per-type level overrides, disabled types.
+    fn classify(&mut self, v: &Value) -> ClassifyConfig {
+        let mut out = ClassifyConfig::default();
+        let Some(m) = self.map(v, "classify", &["profile", "levels", "disabled_types"]) else {
+            return out;
+        };
+        // Level ranges depend on the profile; an unknown profile skips the range checks.
+        let mut profile_ok = true;
+        if let Some(p) = m.get("profile") {
+            match p.as_str().map(|s| (s, ProfileId::from_id(s))) {
+                Some((_, Some(id))) => out.profile = id,
+                Some((s, None)) => {
+                    profile_ok = false;
+                    let ids: Vec<&str> = ProfileId::ALL.iter().map(|p| p.id()).collect();
+                    self.err(
+                        "classify.profile",
+                        format!(
+                            "unknown profile {s:?} (expected one of: {})",
+                            ids.join(", ")
+                        ),
+                    );
+                }
+                None => {
+                    profile_ok = false;
+                    self.err(
+                        "classify.profile",
+                        "expected a profile id like gbt45574-2025",
+                    );
+                }
+            }
+        }
+        if let Some(l) = m.get("levels") {
+            if let Some(lm) = l.as_mapping() {
+                for (k, level) in lm {
+                    let Some(key) = k.as_str() else {
+                        self.err("classify.levels", "keys must be sensitive type ids");
+                        continue;
+                    };
+                    let at = format!("classify.levels.{key}");
+                    let ty = self.sensitive_type(key, &at);
+                    let level = self.level(level, &at, out.profile);
+                    if let (Some(ty), Some(level)) = (ty, level) {
+                        if !profile_ok {
+                            continue;
+                        }
+                        match Grading::new(out.profile, &[(ty, level)]) {
+                            Ok(_) => out.levels.push((ty, level)),
+                            Err(e) => self.err(&at, e.to_string()),
+                        }
+                    }
+                }
+            } else {
+                self.err("classify.levels", "expected a mapping of type id to level");
+            }
+        }
+        if let Some(d) = m.get("disabled_types") {
+            if let Some(seq) = d.as_sequence() {
+                for (i, item) in seq.iter().enumerate() {
+                    let at = format!("classify.disabled_types[{i}]");
+                    let Some(id) = item.as_str() else {
+                        self.err(&at, "expected a sensitive type id like ipv4");
+                        continue;
+                    };
+                    if let Some(ty) = self.sensitive_type(id, &at) {
+                        if !out.disabled.contains(&ty) {
+                            out.disabled.push(ty);
+                        }
+                    }
+                }
+            } else {
+                self.err("classify.disabled_types", "expected a list of type ids");
+            }
+        }
+        out
+    }
+
+    fn level(&mut self, v: &Value, at: &str, profile: ProfileId) -> Option<u8> {
+        let Some(n) = v.as_u64() else {
+            self.err(at, "expected a level (a positive integer)");
+            return None;
+        };
+        let level = u8::try_from(n).ok();
+        if level.is_none() {
+            let (lo, hi) = (profile.min_level(), profile.max_level());
+            self.err(at, format!("level {n} is out of range ({lo}..={hi})"));
+        }
+        level
+    }
+
+    fn sensitive_type(&mut self, id: &str, at: &str) -> Option<SensitiveType> {
+        let ty = SensitiveType::from_id(id);
+        if ty.is_none() {
+            self.err(
+                at,
+                format!("unknown sensitive type {id:?} (the ids are listed in docs/grading.md)"),
+            );
+        }
+        ty
+    }
 }
 
 fn join(at: &str, key: &str) -> String {
@@ -137,7 +270,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
     let mut cfg = Config::default();
     if root.is_null() {
         c.err("", "the file is empty: it needs at least `version: 1`");
-    } else if let Some(m) = c.map(&root, "", &["version", "ingest", "discovery"]) {
+    } else if let Some(m) = c.map(&root, "", &["version", "ingest", "discovery", "classify"]) {
         match m.get("version").map(|v| v.as_u64()) {
             Some(Some(1)) => {}
             Some(_) => c.err(
@@ -195,6 +328,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
                     }
                 }
             }
+        }
+        if let Some(cl) = m.get("classify") {
+            cfg.classify = c.classify(cl);
         }
     }
     if c.errors.is_empty() {
@@ -269,6 +405,111 @@ mod tests {
     fn yaml_syntax_errors_name_the_line() {
         let errs = parse("version: 1\ndiscovery: [\n").unwrap_err();
         assert!(errs[0].at.starts_with("line "), "{:?}", errs);
+    }
+
+    #[test]
+    fn config_classify_section_parses() {
+        let cfg = parse(
+            "version: 1\nclassify:\n  profile: jrt0171-2020\n  levels:\n    cn_mobile: 4\n    ipv4: 1\n  disabled_types: [ipv4, mac_address, ipv4]\n",
+        )
+        .unwrap();
+        let cl = &cfg.classify;
+        assert_eq!(cl.profile, ProfileId::Jrt0171_2020);
+        assert_eq!(
+            cl.levels,
+            [(SensitiveType::CnMobile, 4), (SensitiveType::Ipv4, 1)]
+        );
+        assert_eq!(
+            cl.disabled,
+            [SensitiveType::Ipv4, SensitiveType::MacAddress]
+        );
+        assert!(!cl.reports(SensitiveType::Ipv4));
+        assert!(cl.reports(SensitiveType::Email));
+        let g = cl.grading();
+        assert_eq!(g.grade(SensitiveType::CnMobile).label, "C3");
+        assert_eq!(g.grade(SensitiveType::CnResidentId).label, "C2");
+    }
+
+    #[test]
+    fn config_classify_defaults_to_gbt45574() {
+        let cfg = parse("version: 1\n").unwrap();
+        assert_eq!(cfg.classify.profile.id(), "gbt45574-2025");
+        assert!(cfg.classify.levels.is_empty() && cfg.classify.disabled.is_empty());
+        let cfg = parse("version: 1\nclassify: {}\n").unwrap();
+        assert_eq!(cfg.classify, ClassifyConfig::default());
+    }
+
+    fn classify_errors(section: &str) -> Vec<String> {
+        parse(&format!("version: 1\nclassify:\n{section}"))
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn config_classify_unknown_profile_names_its_key() {
+        let errs = classify_errors("  profile: gbt35273\n  levels: {cn_mobile: 9}\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("classify.profile: unknown profile \"gbt35273\""),
+            "{errs:?}"
+        );
+        assert!(errs[0].contains("gbt45574-2025"), "{errs:?}");
+    }
+
+    #[test]
+    fn config_classify_unknown_type_id_names_its_key() {
+        let errs =
+            classify_errors("  levels:\n    cn_mobil: 3\n  disabled_types: [ipv4, ipv5, 7]\n");
+        assert_eq!(
+            errs,
+            [
+                "classify.levels.cn_mobil: unknown sensitive type \"cn_mobil\" (the ids are listed in docs/grading.md)",
+                "classify.disabled_types[1]: unknown sensitive type \"ipv5\" (the ids are listed in docs/grading.md)",
+                "classify.disabled_types[2]: expected a sensitive type id like ipv4",
+            ]
+        );
+    }
+
+    #[test]
+    fn config_classify_out_of_range_level_names_its_key() {
+        let errs = classify_errors(
+            "  profile: ydt3813-2020\n  levels:\n    cn_mobile: 5\n    email: 0\n    imei: 300\n    ipv4: high\n    ipv6: 4\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "classify.levels.cn_mobile: level 5 for cn_mobile is out of range for profile ydt3813-2020 (1..=4)",
+                "classify.levels.email: level 0 for email is out of range for profile ydt3813-2020 (1..=4)",
+                "classify.levels.imei: level 300 is out of range (1..=4)",
+                "classify.levels.ipv4: expected a level (a positive integer)",
+            ]
+        );
+    }
+
+    #[test]
+    fn config_classify_unknown_key_names_its_path() {
+        let errs = classify_errors("  profil: intl-2025\n  disabled: [ipv4]\n");
+        assert_eq!(
+            errs,
+            [
+                "classify.profil: unknown key (expected one of: profile, levels, disabled_types)",
+                "classify.disabled: unknown key (expected one of: profile, levels, disabled_types)",
+            ]
+        );
+        let errs = parse("version: 1\nclassify: [x]\n").unwrap_err();
+        assert_eq!(errs[0].to_string(), "classify: expected a mapping");
+    }
+
+    #[test]
+    fn config_doc_example_parses() {
+        let doc = include_str!("../../../docs/config.md");
+        let start = doc.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+        let end = start + doc[start..].find("```").expect("closed");
+        let cfg = parse(&doc[start..end]).unwrap();
+        assert_eq!(cfg.classify.profile, ProfileId::Gbt45574_2025);
+        assert_eq!(cfg.classify.disabled.len(), 2);
     }
 
     #[test]

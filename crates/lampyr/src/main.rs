@@ -1,6 +1,7 @@
 //! `lampyr`: API discovery and security analytics in one binary.
 
 mod analyze;
+mod classify;
 mod cli;
 mod config;
 mod summary;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(args),
+        cli::Command::Classify(args) => classify::run(args),
         cli::Command::Config(cli::ConfigCommand::Check { file }) => config::check(&file),
     };
     match result {

@@ -39,13 +39,21 @@ pub fn print(report: &Report, took: Duration) {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("{:<7} {:<width$} {:>7}  AUTH", "METHOD", "PATH", "HITS");
+    println!(
+        "{:<7} {:<width$} {:>7}  {:<5} AUTH",
+        "METHOD", "PATH", "HITS", "LEVEL"
+    );
     for (path, e) in &rows {
+        let level = e
+            .sensitivity
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |s| s.level.to_string());
         println!(
-            "{:<7} {:<width$} {:>7}  {}",
+            "{:<7} {:<width$} {:>7}  {:<5} {}",
             e.method,
             path,
             e.hits,
+            level,
             e.auth.join(",")
         );
     }
@@ -53,6 +61,49 @@ pub fn print(report: &Report, took: Duration) {
         println!(
             "... {} more endpoints in the report",
             report.endpoints.len() - MAX_ROWS
+        );
+    }
+    print_sensitive(report);
+}
+
+/// The sensitive-data section: endpoints by level, types by count.
+fn print_sensitive(report: &Report) {
+    let s = &report.summary.sensitive;
+    println!();
+    if s.endpoints == 0 {
+        println!("Sensitive data: none found (profile {})", s.profile);
+        return;
+    }
+    println!(
+        "Sensitive data (profile {}): {} of {} endpoints, {} responses with {} sensitive records",
+        s.profile,
+        s.endpoints,
+        report.summary.endpoints,
+        s.exchanges_with_sensitive_responses,
+        s.response_records
+    );
+    for (level, n) in s.endpoints_by_level.iter().rev() {
+        let mut names: Vec<String> = report
+            .endpoints
+            .iter()
+            .filter(|e| e.sensitivity.as_ref().is_some_and(|x| x.level == *level))
+            .take(5)
+            .map(|e| format!("{} {}", e.method, e.path))
+            .collect();
+        if *n > names.len() {
+            names.push(format!("... {} more", n - names.len()));
+        }
+        println!("  level {level}: {n:>4} endpoint(s)  {}", names.join(", "));
+    }
+    let mut types: Vec<(&&str, &usize)> = s.types.iter().collect();
+    types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    println!("  {:<20} {:>9} {:>9}", "TYPE", "ENDPOINTS", "FIELDS");
+    for (ty, n) in types {
+        println!(
+            "  {:<20} {:>9} {:>9}",
+            ty,
+            n,
+            s.locations.get(*ty).copied().unwrap_or(0)
         );
     }
 }

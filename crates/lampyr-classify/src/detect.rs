@@ -1,0 +1,512 @@
+//! Value detection: which sensitive types one value is, with a score in 0..=1.
+//!
+//! One pass over the value builds a character profile ([`Shape`]); the profile decides which
+//! validators can apply (an 18-character value never reaches the mobile validator, a value
+//! without `@` never reaches the e-mail one), so each value is read once plus once per
+//! plausible validator: the prefilter that keeps the cost per byte flat as detectors are added.
+//!
+//! Scores follow the recipe in the research note: a shape alone is weak, a passing validator
+//! (checksum, segment, dictionary) makes it likely, a key name that agrees makes it near
+//! certain, and a key that names a look-alike (`orderNo`, `traceId`, `x-sign`) pulls it down.
+
+use crate::context::{Concept, Hints};
+use crate::text;
+use crate::validate::{
+    card, cn_address, cn_docs, cn_id, cn_name, cn_phone, date, email, geo, iban, icd10, imei, jwt,
+    net, password, person_name, phone_intl, secret, ssn, uscc,
+};
+use crate::SensitiveType as T;
+
+/// A value's score for one type; a value counts as that type from [`HIT`] up.
+pub const HIT: f32 = 0.5;
+
+/// Values longer than this are only scanned as free text.
+const MAX_WHOLE_VALUE: usize = 512;
+
+/// Free text beyond this many bytes is not scanned (a limit an attacker controls otherwise).
+pub const MAX_TEXT: usize = 64 * 1024;
+
+/// One detection in a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// The type.
+    pub ty: T,
+    /// Confidence, 0..=1.
+    pub score: f32,
+    /// Byte range of the match inside the value (the whole value unless found in free text).
+    pub start: u32,
+    /// End of the byte range.
+    pub end: u32,
+}
+
+/// Character profile of a value, from one pass.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shape {
+    len: usize,
+    chars: usize,
+    digits: usize,
+    upper: usize,
+    lower: usize,
+    cjk: usize,
+    spaces: usize,
+    at: usize,
+    dots: usize,
+    colons: usize,
+    dashes: usize,
+    commas: usize,
+    stars: usize,
+    other: usize,
+}
+
+impl Shape {
+    fn of(v: &str) -> Self {
+        let mut s = Shape {
+            len: v.len(),
+            ..Shape::default()
+        };
+        for ch in v.chars() {
+            s.chars += 1;
+            match ch {
+                '0'..='9' => s.digits += 1,
+                'A'..='Z' => s.upper += 1,
+                'a'..='z' => s.lower += 1,
+                ' ' | '\t' | '\n' | '\r' => s.spaces += 1,
+                '@' => s.at += 1,
+                '.' => s.dots += 1,
+                ':' => s.colons += 1,
+                '-' | '_' => s.dashes += 1,
+                ',' => s.commas += 1,
+                '*' | '●' | '•' | '×' => s.stars += 1,
+                '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '·' => s.cjk += 1,
+                _ => s.other += 1,
+            }
+        }
+        s
+    }
+
+    fn alnum(&self) -> usize {
+        self.digits + self.upper + self.lower
+    }
+
+    /// Only digits and phone/number punctuation.
+    fn numeric(&self) -> bool {
+        self.digits > 0 && self.upper + self.lower + self.cjk + self.at + self.colons == 0
+    }
+}
+
+/// Detects every type `value` may be, given its key context; appends to `out`.
+pub fn detect(value: &str, hints: &Hints, out: &mut Vec<Detection>) {
+    let v = value.trim();
+    if v.is_empty() {
+        return;
+    }
+    let offset = (value.len() - value.trim_start().len()) as u32;
+    let shape = Shape::of(v);
+    let before = out.len();
+    if shape.stars >= 2 && shape.stars * 4 >= shape.chars.min(12) {
+        // A masked copy (`138****1234`, `张**`) discloses nothing.
+        return;
+    }
+    if v.len() <= MAX_WHOLE_VALUE {
+        whole(v, &shape, hints, out);
+        for d in &mut out[before..] {
+            d.start = offset;
+            d.end = offset + v.len() as u32;
+        }
+    }
+    let found_whole = out[before..].iter().any(|d| d.score >= HIT);
+    if !found_whole && looks_like_text(&shape) {
+        let t = &v[..floor_boundary(v, MAX_TEXT)];
+        let text_from = out.len();
+        text::scan(t, hints, out);
+        for d in &mut out[text_from..] {
+            d.start += offset;
+            d.end += offset;
+        }
+    }
+}
+
+fn floor_boundary(s: &str, max: usize) -> usize {
+    if s.len() <= max {
+        return s.len();
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn looks_like_text(s: &Shape) -> bool {
+    s.chars >= 8 && (s.spaces > 0 || s.cjk > 0 || s.commas > 0) || s.chars > 40
+}
+
+fn push(out: &mut Vec<Detection>, ty: T, score: f32) {
+    if score > 0.05 {
+        out.push(Detection {
+            ty,
+            score: score.clamp(0.0, 1.0),
+            start: 0,
+            end: 0,
+        });
+    }
+}
+
+/// Context adjustment: `+boost` when the key agrees, `-0.4` when it names a look-alike.
+fn ctx(h: &Hints, agree: bool, boost: f32) -> f32 {
+    if h.negative() {
+        -0.4
+    } else if agree {
+        boost
+    } else {
+        0.0
+    }
+}
+
+fn this_year() -> u16 {
+    // Classification is pure: "now" is the build's notion of a current year, and only bounds
+    // plausibility (a birth year in the future); it need not be exact.
+    2026
+}
+
+fn whole(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
+    use Concept as C;
+    // Credentials first: their formats are unambiguous.
+    let bearer = v
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "));
+    if (v.starts_with("eyJ") || bearer) && jwt::jwt(v) {
+        push(out, T::Jwt, 0.95);
+        return;
+    }
+    if let Some(kind) = secret::secret_kind(v) {
+        let _ = kind;
+        push(out, T::SecretKey, 0.9);
+        return;
+    }
+    if s.at == 1 && s.spaces == 0 && email::email(v) {
+        push(out, T::Email, 0.95);
+        return;
+    }
+    if h.any(C::Password) && !h.leaf(C::Negative) && password::password_shape(v) {
+        push(out, T::Password, 0.9);
+        return;
+    }
+    if (h.leaf(C::Secret) || h.leaf(C::Token))
+        && !h.negative()
+        && (secret::generic_secret_shape(v) || secret::aws_secret_shape(v))
+    {
+        push(out, T::SecretKey, 0.85);
+        return;
+    }
+
+    // Network and device identifiers.
+    if s.dots == 3 && s.digits >= 4 && s.alnum() == s.digits && s.spaces + s.commas == 0 {
+        if let Some(class) = net::ipv4(v) {
+            let base = if matches!(class, net::IpClass::Public) {
+                0.7
+            } else {
+                0.35
+            };
+            push(out, T::Ipv4, base + ctx(h, h.any(C::Ip), 0.3));
+        }
+        return;
+    }
+
+    if s.commas >= 1 && s.digits >= 7 && s.alnum() == s.digits {
+        // `23.845209,113.328277` or an `X-Forwarded-For` chain.
+        if geo::lat_lng_pair(v) {
+            push(out, T::GeoCoordinates, 0.55 + ctx(h, h.any(C::Geo), 0.4));
+            return;
+        }
+        let mut parts = v.split(',').map(str::trim);
+        if s.dots >= 3 && parts.all(|p| net::ipv4(p).is_some()) {
+            push(out, T::Ipv4, 0.7 + ctx(h, h.any(C::Ip), 0.3));
+            return;
+        }
+    }
+
+    if s.numeric() {
+        numeric(v, s, h, out);
+        return;
+    }
+
+    if s.colons >= 2 && s.spaces == 0 {
+        if let Some(_class) = net::ipv6(v) {
+            push(out, T::Ipv6, 0.75 + ctx(h, h.any(C::Ip), 0.2));
+            return;
+        }
+    }
+    if (s.colons == 5 || s.dashes == 5 || s.dots == 2) && s.len <= 17 && s.spaces == 0 {
+        if let Some(info) = net::mac(v) {
+            let base = if info.multicast { 0.4 } else { 0.75 };
+            push(out, T::MacAddress, base + ctx(h, h.any(C::Mac), 0.2));
+            return;
+        }
+    }
+    if s.cjk > 0 {
+        cjk(v, s, h, out);
+        return;
+    }
+
+    // Alphanumeric identifiers.
+    if s.spaces <= 8 && s.alnum() + s.spaces + s.dashes + s.dots + s.other <= s.chars {
+        alnum(v, s, h, out);
+    }
+
+    // Latin person names.
+    if s.digits == 0 && s.upper >= 1 && s.spaces <= 4 && s.at == 0 && s.chars <= 60 {
+        if let Some(conf) = person_name::person_name(v) {
+            let base = match conf {
+                cn_name::NameConfidence::High => 0.4,
+                cn_name::NameConfidence::Low => 0.15,
+            };
+            let agree = h.any(C::Name) && !h.leaf(C::ThingName);
+            push(out, T::PersonName, base + ctx(h, agree, 0.5));
+        }
+    }
+    // Dates written with month names.
+    if h.any(C::Birth) && s.upper + s.lower > 0 && s.digits >= 5 {
+        if let Some(d) = date::parse_date(v) {
+            if date::plausible_birth(&d, this_year()) {
+                push(out, T::DateOfBirth, 0.9);
+            }
+        }
+    }
+}
+
+fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
+    use Concept as C;
+    let nd = s.digits;
+    let plain = s.chars == nd;
+    let plus = v.starts_with('+');
+    let has_x = false;
+    let _ = has_x;
+
+    // Decimal numbers: coordinates need a key that says so (a BMI looks like a latitude).
+    if s.dots == 1 && s.spaces + s.commas == 0 && s.dashes <= 1 && !plus {
+        let frac = v.rsplit('.').next().map_or(0, str::len);
+        if h.any(C::Geo) && frac >= 4 && (geo::latitude(v) || geo::longitude(v)) {
+            push(out, T::GeoCoordinates, 0.9 + ctx(h, false, 0.0));
+        }
+        if s.dashes == 0 {
+            return;
+        }
+    }
+    // Dates.
+    if (nd == 8 && (plain || s.dashes == 2 || s.dots == 2 || v.contains('/'))) && h.any(C::Birth) {
+        if let Some(d) = date::parse_date(v) {
+            if date::plausible_birth(&d, this_year()) {
+                push(out, T::DateOfBirth, 0.9);
+                return;
+            }
+        }
+    }
+    if !plain && (v.contains('/') || s.dots == 2) && h.any(C::Birth) {
+        if let Some(d) = date::parse_date(v) {
+            if date::plausible_birth(&d, this_year()) {
+                push(out, T::DateOfBirth, 0.9);
+                return;
+            }
+        }
+    }
+
+    // Mainland numbers.
+    if (11..=17).contains(&nd) {
+        if let Some(m) = cn_phone::cn_mobile(v) {
+            let base = if m.strict_segment { 0.7 } else { 0.4 };
+            let agree = h.any(C::Mobile) || h.any(C::Phone);
+            push(out, T::CnMobile, base + ctx(h, agree, 0.3));
+            return;
+        }
+    }
+    if (9..=16).contains(&nd) && !plus || v.starts_with("+86") {
+        if let Some(l) = cn_phone::cn_landline(v) {
+            let base = if l.area_known && !plain { 0.7 } else { 0.35 };
+            let agree = h.any(C::Phone) || h.any(C::Mobile);
+            push(out, T::CnLandline, base + ctx(h, agree, 0.3));
+            return;
+        }
+    }
+    if plus || !plain {
+        if let Some(p) = phone_intl::intl_phone(v) {
+            let base = if p.international { 0.7 } else { 0.3 };
+            let agree = h.any(C::Phone) || h.any(C::Mobile);
+            push(out, T::Phone, base + ctx(h, agree, 0.3));
+            return;
+        }
+    }
+    // Resident ids (18 digits; the X form is handled with letters).
+    if nd == 18 || nd == 15 {
+        if let Some(id) = cn_id::cn_resident_id(v, this_year()) {
+            let agree = h.any(C::IdCard) || h.any(C::Certificate);
+            let base = if id.legacy15 {
+                0.25
+            } else if id.province_known {
+                0.75
+            } else {
+                0.55
+            };
+            push(out, T::CnResidentId, base + ctx(h, agree, 0.3));
+            if !id.legacy15 {
+                return;
+            }
+        }
+        if nd == 18 && plain && uscc::cn_uscc(v) {
+            push(out, T::CnUscc, 0.85 + ctx(h, h.any(C::Uscc), 0.1));
+            return;
+        }
+    }
+    if (12..=19).contains(&nd) {
+        if let Some(_brand) = card::bank_card(v) {
+            let agree = h.any(C::BankCard);
+            push(out, T::BankCard, 0.6 + ctx(h, agree, 0.35));
+            return;
+        }
+    }
+    if nd == 15 && imei::imei(v) {
+        let agree = h.any(C::Imei);
+        push(out, T::Imei, 0.3 + ctx(h, agree, 0.6));
+        return;
+    }
+    if nd == 9 {
+        if let Some(form) = ssn::us_ssn(v) {
+            let base = match form {
+                ssn::SsnForm::Dashed => 0.6,
+                ssn::SsnForm::Spaced => 0.4,
+                ssn::SsnForm::Plain => 0.1,
+            };
+            push(out, T::UsSsn, base + ctx(h, h.any(C::Ssn), 0.35));
+            if !plain {
+                return;
+            }
+        }
+        if plain && h.any(C::Passport) {
+            push(out, T::Passport, 0.85);
+            return;
+        }
+    }
+    if nd == 8 && plain && h.any(C::TaiwanPermit) {
+        push(out, T::CnTaiwanPermit, 0.85);
+        return;
+    }
+    if (5..=20).contains(&nd) && h.leaf(C::MedicalRecord) && !h.negative() {
+        push(out, T::CnMedicalRecord, 0.85);
+    }
+}
+
+fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
+    use Concept as C;
+    let compact_len = s.alnum();
+    // 18-character ids with an X check character, and credit codes.
+    if s.chars == 18 && s.alnum() == 18 {
+        if let Some(id) = cn_id::cn_resident_id(v, this_year()) {
+            let agree = h.any(C::IdCard) || h.any(C::Certificate);
+            let base = if id.province_known { 0.75 } else { 0.55 };
+            push(out, T::CnResidentId, base + ctx(h, agree, 0.3));
+            return;
+        }
+        if uscc::cn_uscc(v) {
+            push(out, T::CnUscc, 0.85 + ctx(h, h.any(C::Uscc), 0.1));
+            return;
+        }
+    }
+    if s.upper >= 2 && (15..=42).contains(&s.chars) && iban::iban(v) {
+        push(out, T::Iban, 0.9 + ctx(h, false, 0.0));
+        return;
+    }
+    if s.chars == 15 && s.dashes >= 2 {
+        if let Some(_f) = ssn::us_ssn(v) {}
+    }
+    // Documents: the shapes are common (tickets, SKUs), so they need a key that names them.
+    if s.spaces == 0 && (7..=12).contains(&compact_len) {
+        let certish = h.any(C::Certificate) || h.any(C::IdCard);
+        if cn_docs::cn_hk_macau_permit(v) && (h.any(C::HkMacauPermit) || certish) {
+            let base = if h.any(C::HkMacauPermit) { 0.9 } else { 0.6 };
+            push(out, T::CnHkMacauPermit, base);
+            return;
+        }
+        if cn_docs::cn_taiwan_permit(v) && (h.any(C::TaiwanPermit) || certish) {
+            let base = if h.any(C::TaiwanPermit) { 0.9 } else { 0.6 };
+            push(out, T::CnTaiwanPermit, base);
+            return;
+        }
+        if cn_docs::cn_passport(v) && (h.any(C::Passport) || certish) {
+            let base = if h.any(C::Passport) { 0.9 } else { 0.6 };
+            push(out, T::CnPassport, base);
+            return;
+        }
+        if h.any(C::Passport) && cn_docs::foreign_passport_shape(v) {
+            push(out, T::Passport, 0.85);
+            return;
+        }
+    }
+    if s.chars <= 12 && s.upper >= 1 && icd10::icd10(v) {
+        let agree = h.any(C::Diagnosis);
+        push(out, T::Icd10Code, 0.3 + ctx(h, agree, 0.6));
+        return;
+    }
+    if h.leaf(C::MedicalRecord)
+        && !h.negative()
+        && s.digits >= 4
+        && s.spaces == 0
+        && (5..=24).contains(&s.chars)
+    {
+        push(out, T::CnMedicalRecord, 0.85);
+        return;
+    }
+    if h.any(C::Birth) && s.digits >= 6 {
+        if let Some(d) = date::parse_date(v) {
+            if date::plausible_birth(&d, this_year()) {
+                push(out, T::DateOfBirth, 0.9);
+            }
+        }
+    }
+}
+
+fn cjk(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
+    use Concept as C;
+    if v.contains("字第") && cn_docs::cn_military_id(v) {
+        push(out, T::CnMilitaryId, 0.85 + ctx(h, false, 0.0));
+        return;
+    }
+    if s.chars <= 10 && s.spaces <= 1 {
+        if let Some(_kind) = cn_docs::cn_license_plate(v) {
+            push(out, T::CnLicensePlate, 0.85 + ctx(h, false, 0.0));
+            return;
+        }
+    }
+    let pure_han = s.cjk == s.chars;
+    if pure_han && s.chars <= 16 {
+        if let Some(conf) = cn_name::cn_name(v) {
+            let base = match conf {
+                cn_name::NameConfidence::High => 0.45,
+                cn_name::NameConfidence::Low => 0.2,
+            };
+            let agree = h.any(C::Name) && !h.leaf(C::ThingName);
+            push(out, T::CnName, base + ctx(h, agree, 0.45));
+            if agree {
+                return;
+            }
+        }
+    }
+    if s.chars >= 5 {
+        if let Some(conf) = cn_address::cn_address(v) {
+            let base = match conf {
+                cn_address::AddressConfidence::High => 0.75,
+                cn_address::AddressConfidence::Low => 0.3,
+            };
+            push(out, T::CnAddress, base + ctx(h, h.any(C::Address), 0.4));
+        }
+    }
+    if h.any(C::Birth) && s.digits >= 5 {
+        if let Some(d) = date::parse_date(v) {
+            if date::plausible_birth(&d, this_year()) {
+                push(out, T::DateOfBirth, 0.9);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,440 @@
+//! Classifying one exchange: every value of the request and the response, at its location
+//! (`in` + `field` as the Analysis report names them), scored with its key context.
+
+use std::collections::HashMap;
+
+use lampyr_core::{Exchange, Headers};
+
+use crate::context::Hints;
+use crate::detect::{self, Detection, HIT};
+use crate::json;
+use crate::mask::{mask_value, MaskStrategy};
+use crate::SensitiveType;
+
+/// A value counts as weak evidence for a type from this score (field-level promotion).
+pub const WEAK: f32 = 0.3;
+
+/// Distinct locations recorded per exchange; more are counted in `dropped_fields`.
+pub const MAX_FIELDS_PER_EXCHANGE: usize = 512;
+
+/// Leaves looked at per body (a 10 MB list of tiny values costs no more than this many).
+pub const MAX_LEAVES_PER_BODY: usize = 20_000;
+
+/// Where in an exchange a value sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Place {
+    /// A path segment (the field is the segment's zero-based position).
+    RequestPath,
+    /// A query parameter.
+    RequestQuery,
+    /// A request header (lower-case name).
+    RequestHeader,
+    /// A request cookie.
+    RequestCookie,
+    /// A request body field.
+    RequestBody,
+    /// A response body field.
+    ResponseBody,
+    /// A response header.
+    ResponseHeader,
+}
+
+impl Place {
+    /// The report's name for the place.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::RequestPath => "request.path",
+            Place::RequestQuery => "request.query",
+            Place::RequestHeader => "request.header",
+            Place::RequestCookie => "request.cookie",
+            Place::RequestBody => "request.body",
+            Place::ResponseBody => "response.body",
+            Place::ResponseHeader => "response.header",
+        }
+    }
+
+    /// Whether the value was sent by the server.
+    pub fn is_response(self) -> bool {
+        matches!(self, Place::ResponseBody | Place::ResponseHeader)
+    }
+}
+
+/// What one exchange showed at one location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldObs {
+    /// Where.
+    pub place: Place,
+    /// Field path, header/cookie/query name, or path segment position.
+    pub field: String,
+    /// Non-empty values seen there.
+    pub values: u32,
+    /// Per type evidence (only types with at least weak evidence).
+    pub types: Vec<TypeObs>,
+}
+
+/// Evidence for one type at one location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeObs {
+    /// The type.
+    pub ty: SensitiveType,
+    /// Values scoring at least [`HIT`].
+    pub hits: u32,
+    /// Values scoring in `WEAK..HIT`.
+    pub weak: u32,
+    /// Sum of the hit values' scores.
+    pub score_sum: f32,
+    /// A masked example of a hit (never the clear value).
+    pub sample: Option<String>,
+}
+
+/// The classification of one exchange.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExchangeScan {
+    /// Every location that held a value.
+    pub fields: Vec<FieldObs>,
+    /// Distinct records of the response that carry sensitive values (list items; 1 for a
+    /// single object): the input of leak-volume detection.
+    pub response_records: u32,
+    /// Sensitive values in the response per type.
+    pub response_values: Vec<(SensitiveType, u32)>,
+    /// Locations not recorded because of [`MAX_FIELDS_PER_EXCHANGE`].
+    pub dropped_fields: u32,
+}
+
+impl ExchangeScan {
+    /// Total sensitive values in the response.
+    pub fn response_value_count(&self) -> u32 {
+        self.response_values.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Settings of a classifier.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyOptions {
+    /// Types never reported.
+    pub disabled: Vec<SensitiveType>,
+}
+
+/// Classifies exchanges. Keeps a cache of key-name analyses, so it is `&mut` per call; use one
+/// per thread.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    disabled: [bool; SensitiveType::ALL.len()],
+    hints: HashMap<String, Hints>,
+    index: HashMap<String, usize>,
+    buf: String,
+    detections: Vec<Detection>,
+}
+
+/// Key analyses cached before the cache is cleared (bounds memory under key-name floods).
+const MAX_CACHED_KEYS: usize = 8192;
+
+impl Classifier {
+    /// A classifier with these options.
+    pub fn new(opts: &ClassifyOptions) -> Self {
+        let mut c = Self::default();
+        for t in &opts.disabled {
+            c.disabled[t.index()] = true;
+        }
+        c
+    }
+
+    /// Classifies one value under a key: the `lampyr classify` building block.
+    pub fn classify_value(&mut self, key: &str, parent: &str, value: &str) -> Vec<Detection> {
+        let hints = self.hints_for(key, parent);
+        let mut out = Vec::new();
+        detect::detect(value, &hints, &mut out);
+        out.retain(|d| !self.disabled[d.ty.index()]);
+        out
+    }
+
+    /// Classifies every value of an exchange.
+    pub fn scan(&mut self, ex: &Exchange) -> ExchangeScan {
+        let mut st = ScanState::default();
+        self.index.clear();
+        let req = &ex.request;
+        // Path segments: the literal segment before a value is its context (`/payees/{mobile}`).
+        let mut prev = String::new();
+        for (pos, raw) in req
+            .path
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .enumerate()
+            .take(32)
+        {
+            let seg = percent_decode(raw);
+            let field = pos.to_string();
+            self.value(&mut st, Place::RequestPath, &field, &prev, "", &seg, None);
+            prev = seg.into_owned();
+        }
+        if let Some(q) = &req.query {
+            for (k, v) in form_pairs(q) {
+                self.value(&mut st, Place::RequestQuery, &k, &k, "", &v, None);
+            }
+        }
+        self.headers(&mut st, Place::RequestHeader, &req.headers);
+        for cookie in req.headers.get_all("cookie") {
+            for part in cookie.split(';') {
+                if let Some((k, v)) = part.split_once('=') {
+                    let (k, v) = (k.trim(), v.trim());
+                    self.value(&mut st, Place::RequestCookie, k, k, "", v, None);
+                }
+            }
+        }
+        self.body(
+            &mut st,
+            Place::RequestBody,
+            req.media_type().as_deref(),
+            req.body.bytes(),
+        );
+        if let Some(resp) = &ex.response {
+            self.headers(&mut st, Place::ResponseHeader, &resp.headers);
+            self.body(
+                &mut st,
+                Place::ResponseBody,
+                resp.media_type().as_deref(),
+                resp.body.bytes(),
+            );
+        }
+        st.finish()
+    }
+
+    fn headers(&mut self, st: &mut ScanState, place: Place, headers: &Headers) {
+        for (name, value) in headers.iter() {
+            let lower = name.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "cookie"
+                    | "set-cookie"
+                    | "content-type"
+                    | "content-length"
+                    | "host"
+                    | "accept"
+                    | "accept-encoding"
+                    | "accept-language"
+                    | "connection"
+                    | "user-agent"
+                    | "date"
+                    | "cache-control"
+                    | "content-encoding"
+                    | "vary"
+                    | "etag"
+                    | "last-modified"
+                    | "expires"
+                    | "transfer-encoding"
+                    | "server"
+            ) {
+                continue;
+            }
+            self.value(st, place, &lower, &lower, "", value, None);
+        }
+    }
+
+    fn body(&mut self, st: &mut ScanState, place: Place, media: Option<&str>, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return;
+        };
+        let media = media.unwrap_or("");
+        let first = text.trim_start().bytes().next();
+        let jsonish = media.contains("json") || matches!(first, Some(b'{' | b'['));
+        if jsonish {
+            let mut leaves = 0usize;
+            let _ = json::walk(text, |leaf| {
+                leaves += 1;
+                if leaves <= MAX_LEAVES_PER_BODY {
+                    self.value(
+                        st,
+                        place,
+                        leaf.path,
+                        leaf.key,
+                        leaf.parent,
+                        &leaf.value,
+                        leaf.record,
+                    );
+                }
+            });
+            return;
+        }
+        if media == "application/x-www-form-urlencoded" {
+            for (k, v) in form_pairs(text) {
+                self.value(st, place, &k, &k, "", &v, None);
+            }
+        }
+    }
+
+    fn hints_for(&mut self, key: &str, parent: &str) -> Hints {
+        self.buf.clear();
+        self.buf.push_str(key);
+        self.buf.push('\0');
+        self.buf.push_str(parent);
+        if let Some(h) = self.hints.get(self.buf.as_str()) {
+            return *h;
+        }
+        if self.hints.len() >= MAX_CACHED_KEYS {
+            self.hints.clear();
+        }
+        let mut h = Hints::of_key(key);
+        if !parent.is_empty() {
+            h = h.with_parent(parent);
+        }
+        self.hints.insert(self.buf.clone(), h);
+        h
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn value(
+        &mut self,
+        st: &mut ScanState,
+        place: Place,
+        field: &str,
+        key: &str,
+        parent: &str,
+        value: &str,
+        record: Option<u32>,
+    ) {
+        if value.trim().is_empty() {
+            return;
+        }
+        let hints = self.hints_for(key, parent);
+        let mut dets = std::mem::take(&mut self.detections);
+        dets.clear();
+        detect::detect(value, &hints, &mut dets);
+        self.buf.clear();
+        self.buf.push(char::from(b'0' + place as u8));
+        self.buf.push_str(field);
+        let idx = match self.index.get(self.buf.as_str()) {
+            Some(&i) => i,
+            None => {
+                if st.fields.len() >= MAX_FIELDS_PER_EXCHANGE {
+                    st.dropped += 1;
+                    self.detections = dets;
+                    return;
+                }
+                st.fields.push(FieldObs {
+                    place,
+                    field: field.to_string(),
+                    values: 0,
+                    types: Vec::new(),
+                });
+                self.index.insert(self.buf.clone(), st.fields.len() - 1);
+                st.fields.len() - 1
+            }
+        };
+        let obs = &mut st.fields[idx];
+        obs.values += 1;
+        // Per value and type, the best detection counts once.
+        let mut best: Vec<(SensitiveType, f32, u32, u32)> = Vec::new();
+        for d in &dets {
+            if self.disabled[d.ty.index()] || d.score < WEAK {
+                continue;
+            }
+            match best.iter_mut().find(|b| b.0 == d.ty) {
+                Some(b) if b.1 >= d.score => {}
+                Some(b) => *b = (d.ty, d.score, d.start, d.end),
+                None => best.push((d.ty, d.score, d.start, d.end)),
+            }
+        }
+        let mut counted: Vec<SensitiveType> = Vec::new();
+        for (ty, score, start, end) in best {
+            let t = match obs.types.iter_mut().position(|t| t.ty == ty) {
+                Some(i) => &mut obs.types[i],
+                None => {
+                    obs.types.push(TypeObs {
+                        ty,
+                        hits: 0,
+                        weak: 0,
+                        score_sum: 0.0,
+                        sample: None,
+                    });
+                    obs.types.last_mut().expect("just pushed")
+                }
+            };
+            if score >= HIT {
+                t.hits += 1;
+                t.score_sum += score;
+                let span = value.get(start as usize..end as usize).unwrap_or(value);
+                let masked = mask_value(span, ty, &MaskStrategy::Default, b"");
+                if t.sample.as_ref().is_none_or(|s| masked < *s) {
+                    t.sample = Some(masked);
+                }
+                if place.is_response() {
+                    counted.push(ty);
+                }
+            } else {
+                t.weak += 1;
+            }
+        }
+        for ty in counted {
+            st.count_response(ty, record);
+        }
+        self.detections = dets;
+    }
+}
+
+#[derive(Default)]
+struct ScanState {
+    fields: Vec<FieldObs>,
+    dropped: u32,
+    records: Vec<u32>,
+    any_unlisted: bool,
+    values: Vec<(SensitiveType, u32)>,
+}
+
+impl ScanState {
+    fn count_response(&mut self, ty: SensitiveType, record: Option<u32>) {
+        match self.values.iter_mut().find(|(t, _)| *t == ty) {
+            Some((_, n)) => *n += 1,
+            None => self.values.push((ty, 1)),
+        }
+        match record {
+            Some(r) => {
+                if !self.records.contains(&r) && self.records.len() < 100_000 {
+                    self.records.push(r);
+                }
+            }
+            None => self.any_unlisted = true,
+        }
+    }
+
+    fn finish(mut self) -> ExchangeScan {
+        self.values.sort();
+        let records = if self.records.is_empty() {
+            u32::from(self.any_unlisted)
+        } else {
+            self.records.len() as u32
+        };
+        ExchangeScan {
+            fields: self.fields,
+            response_records: records,
+            response_values: self.values,
+            dropped_fields: self.dropped,
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('%') {
+        percent_encoding::percent_decode_str(s).decode_utf8_lossy()
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// `a=1&b=2` pairs, `+` as space, percent-decoded; at most 1,000 pairs.
+fn form_pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    s.split('&').take(1000).filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let k = k.replace('+', " ");
+        let v = v.replace('+', " ");
+        (
+            percent_decode(&k).into_owned(),
+            percent_decode(&v).into_owned(),
+        )
+    })
+}

@@ -1,0 +1,23 @@
+//! Validators: pure checks of one candidate value.
+pub mod card;
+pub mod cn_address;
+pub mod cn_docs;
+pub mod cn_id;
+pub mod cn_name;
+pub mod cn_phone;
+pub mod date;
+pub mod email;
+pub mod geo;
+pub mod iban;
+pub mod icd10;
+pub mod imei;
+pub mod jwt;
+pub mod luhn;
+pub mod net;
+pub mod normalize;
+pub mod password;
+pub mod person_name;
+pub mod phone_intl;
+pub mod secret;
+pub mod ssn;
+pub mod uscc;
