@@ -386,7 +386,7 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             return;
         }
     }
-    if nd == 8 && plain && h.any(C::TaiwanPermit) {
+    if nd == 8 && plain && (h.any(C::TaiwanPermit) || h.any(C::Certificate)) {
         push(out, T::CnTaiwanPermit, 0.85);
         return;
     }
@@ -412,7 +412,12 @@ fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         }
     }
     if s.upper >= 2 && (15..=42).contains(&s.chars) && iban::iban(v) {
-        push(out, T::Iban, 0.9 + ctx(h, false, 0.0));
+        // mod-97 passes one random code in 97: a key that agrees makes it certain.
+        push(
+            out,
+            T::Iban,
+            0.75 + ctx(h, h.any(C::Iban) || h.any(C::BankCard), 0.2),
+        );
         return;
     }
     if s.chars == 15 && s.dashes >= 2 {
@@ -420,20 +425,19 @@ fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
     }
     // Documents: the shapes are common (tickets, SKUs), so they need a key that names them.
     if s.spaces == 0 && (7..=12).contains(&compact_len) {
+        // A generic document key (`certNo`, `zjhm`) holds several document types; each
+        // shape under it is that document.
         let certish = h.any(C::Certificate) || h.any(C::IdCard);
         if cn_docs::cn_hk_macau_permit(v) && (h.any(C::HkMacauPermit) || certish) {
-            let base = if h.any(C::HkMacauPermit) { 0.9 } else { 0.6 };
-            push(out, T::CnHkMacauPermit, base);
+            push(out, T::CnHkMacauPermit, 0.9);
             return;
         }
         if cn_docs::cn_taiwan_permit(v) && (h.any(C::TaiwanPermit) || certish) {
-            let base = if h.any(C::TaiwanPermit) { 0.9 } else { 0.6 };
-            push(out, T::CnTaiwanPermit, base);
+            push(out, T::CnTaiwanPermit, 0.9);
             return;
         }
         if cn_docs::cn_passport(v) && (h.any(C::Passport) || certish) {
-            let base = if h.any(C::Passport) { 0.9 } else { 0.6 };
-            push(out, T::CnPassport, base);
+            push(out, T::CnPassport, 0.9);
             return;
         }
         if h.any(C::Passport) && cn_docs::foreign_passport_shape(v) {

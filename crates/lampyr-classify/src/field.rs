@@ -16,7 +16,7 @@ use crate::scan::{ExchangeScan, Place};
 use crate::SensitiveType;
 
 /// Share of hit values that labels a location.
-pub const MIN_RATIO: f32 = 0.3;
+pub const MIN_RATIO: f32 = 0.2;
 /// Mean hit score that labels a location whatever the share.
 pub const STRONG: f32 = 0.85;
 /// Share of hit-or-weak values that promotes a location.

@@ -49,6 +49,8 @@ pub(crate) struct ChildInfo<'a> {
     pub parents: usize,
     /// Distinct segments found directly below this value.
     pub n_children: usize,
+    /// Every segment directly below is a plain word (letters, `-`, `_`): names, not values.
+    pub words_below: bool,
 }
 
 /// The decision for one template node.
@@ -387,7 +389,16 @@ pub(crate) fn split<'a>(
     let same_profile = typical
         .windows(2)
         .all(|w| w[0].profile == w[1].profile && !w[0].profile.is_empty());
+    // Namespaces, not values: every one leads somewhere, and no two lead to the same words
+    // (`/auth/sms-login`, `/payouts/form`, `/vehicle/inspect`). Values of one parameter lead
+    // to the same sub-resources.
+    let disjoint_below = n >= 2
+        && typical
+            .iter()
+            .all(|c| c.has_children && c.words_below && !c.below.is_empty())
+        && mean_pairwise(&typical, |a, b| jaccard(&a.below, &b.below)) == 0.0;
     let shared_below = n >= 2
+        && !disjoint_below
         && depth >= 1
         && typical.iter().all(|c| c.has_children)
         && ((same_profile
@@ -417,7 +428,8 @@ pub(crate) fn split<'a>(
             matches!(c.class, SegmentClass::Slug | SegmentClass::WordNumber)
                 && cohesive.contains(c.value)
         });
-    let by_count = n >= 2 && (plain >= opts.min_cohort_by_count || compound_only);
+    let by_count =
+        n >= 2 && !disjoint_below && (plain >= opts.min_cohort_by_count || compound_only);
     let is_param = by_evidence || by_count;
     if let Some(label) = debug {
         eprintln!(

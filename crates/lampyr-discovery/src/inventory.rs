@@ -622,6 +622,12 @@ impl Walker<'_> {
             known: false,
             parents: ids.len(),
             n_children: distinct_children.len(),
+            words_below: !distinct_children.is_empty()
+                && distinct_children.len() <= 4
+                && distinct_children.iter().all(|c| {
+                    c.bytes()
+                        .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_')
+                }),
             value,
             class: class_of(value),
             shapes,

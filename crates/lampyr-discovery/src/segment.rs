@@ -32,6 +32,8 @@ pub enum SegmentClass {
     DateTime,
     /// IPv4 address.
     Ipv4,
+    /// Phone number written with `+`, spaces, dashes or parentheses (`+86 133 2510 8988`).
+    Phone,
     /// Version marker: `v2`, `V10`, `1.0`, `2.1.3`.
     Version,
     /// Letters only, possibly camelCase (`issues`, `boardStars`).
@@ -60,6 +62,7 @@ impl SegmentClass {
                 | SegmentClass::Email
                 | SegmentClass::DateTime
                 | SegmentClass::Ipv4
+                | SegmentClass::Phone
         )
     }
 
@@ -72,6 +75,7 @@ impl SegmentClass {
             SegmentClass::Date => ("string", Some("date")),
             SegmentClass::DateTime => ("string", Some("date-time")),
             SegmentClass::Ipv4 => ("string", Some("ipv4")),
+            SegmentClass::Phone => ("string", None),
             _ => ("string", None),
         }
     }
@@ -90,6 +94,7 @@ impl SegmentClass {
             SegmentClass::Date => "date",
             SegmentClass::DateTime => "date_time",
             SegmentClass::Ipv4 => "ipv4",
+            SegmentClass::Phone => "phone",
             SegmentClass::Version => "version",
             SegmentClass::Word => "word",
             SegmentClass::Slug => "slug",
@@ -144,6 +149,7 @@ pub fn parse_id_key(s: &str) -> Option<(SegmentClass, usize, u8)> {
         "email" => SegmentClass::Email,
         "date_time" => SegmentClass::DateTime,
         "ipv4" => SegmentClass::Ipv4,
+        "phone" => SegmentClass::Phone,
         _ => return None,
     };
     let len = parts.next()?.parse().ok()?;
@@ -192,6 +198,9 @@ pub fn classify(seg: &str) -> SegmentClass {
     }
     if is_ipv4(seg) {
         return SegmentClass::Ipv4;
+    }
+    if is_phone(b) {
+        return SegmentClass::Phone;
     }
     if let Some(class) = prefixed_id(b) {
         return class;
@@ -322,6 +331,18 @@ fn prefixed_id(b: &[u8]) -> Option<SegmentClass> {
     };
     (inner_digit || (has_mixed_case(rest) && (digits > 0 || rest.len() >= 10)) || rest.len() >= 14)
         .then_some(SegmentClass::PrefixedId)
+}
+
+/// A phone number with its punctuation: 7–15 digits, only `+ -().` and spaces besides, and at
+/// least one of `+`, space, `(` (a bare digit run is an integer, `1-2-3` is not a phone).
+fn is_phone(b: &[u8]) -> bool {
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    (7..=15).contains(&digits)
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b' ' | b'(' | b')' | b'.'))
+        && b.iter().any(|c| matches!(c, b'+' | b' ' | b'('))
+        && b.first()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'+' | b'('))
 }
 
 #[cfg(test)]
