@@ -76,7 +76,8 @@ impl Shape {
                 ':' => s.colons += 1,
                 '-' | '_' => s.dashes += 1,
                 ',' => s.commas += 1,
-                '*' | '●' | '•' | '×' => s.stars += 1,
+                // `某` stands in for a hidden given name (`魏某`).
+                '*' | '●' | '•' | '×' | '某' => s.stars += 1,
                 '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '·' => s.cjk += 1,
                 _ => s.other += 1,
             }
@@ -353,7 +354,9 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             }
         }
         if nd == 18 && plain && uscc::cn_uscc(v) {
-            push(out, T::CnUscc, 0.85 + ctx(h, h.any(C::Uscc), 0.1));
+            // All-digit codes are where order numbers live: one in ~340 passes both checks
+            // by chance, so without a key that agrees this is a share-of-values decision.
+            push(out, T::CnUscc, 0.6 + ctx(h, h.any(C::Uscc), 0.35));
             return;
         }
     }
@@ -383,6 +386,11 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         }
         if plain && h.any(C::Passport) {
             push(out, T::Passport, 0.85);
+            return;
+        }
+        // Nine digits among identity documents: the common passport form (US, ...).
+        if plain && h.any(C::Certificate) && cn_docs::foreign_passport_shape(v) {
+            push(out, T::Passport, 0.75);
             return;
         }
     }
