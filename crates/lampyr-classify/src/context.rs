@@ -97,6 +97,11 @@ impl Hints {
         self
     }
 
+    /// The hints as one number: equal hints give equal detections for the same value.
+    pub fn bits(&self) -> u64 {
+        u64::from(self.leaf) | (u64::from(self.parent) << 32)
+    }
+
     /// The leaf key carries `c`.
     pub fn leaf(&self, c: Concept) -> bool {
         self.leaf & bit(c) != 0

@@ -256,7 +256,8 @@ fn whole(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
     }
 
     // Latin person names.
-    if s.digits == 0 && s.upper >= 1 && s.spaces <= 4 && s.at == 0 && s.chars <= 60 {
+    if s.digits == 0 && s.upper >= 1 && s.lower >= 1 && s.spaces <= 4 && s.at == 0 && s.chars <= 60
+    {
         if let Some(conf) = person_name::person_name(v) {
             let base = match conf {
                 cn_name::NameConfidence::High => 0.4,
@@ -489,7 +490,7 @@ fn cjk(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         }
     }
     let pure_han = s.cjk == s.chars;
-    if pure_han && s.chars <= 16 {
+    if pure_han && (s.chars <= 4 || v.contains('·')) && s.chars <= 16 {
         if let Some(conf) = cn_name::cn_name(v) {
             let base = match conf {
                 cn_name::NameConfidence::High => 0.45,
@@ -502,7 +503,32 @@ fn cjk(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             }
         }
     }
-    if s.chars >= 5 {
+    // Addresses name a unit or a street; text without any such character is not one.
+    let marked = v.chars().any(|c| {
+        matches!(
+            c,
+            '省' | '市'
+                | '区'
+                | '县'
+                | '旗'
+                | '镇'
+                | '乡'
+                | '村'
+                | '路'
+                | '街'
+                | '道'
+                | '巷'
+                | '弄'
+                | '号'
+                | '栋'
+                | '幢'
+                | '楼'
+                | '室'
+                | '苑'
+                | '里'
+        )
+    });
+    if s.chars >= 5 && marked {
         if let Some(conf) = cn_address::cn_address(v) {
             let base = match conf {
                 cn_address::AddressConfidence::High => 0.75,

@@ -36,6 +36,7 @@ pub enum WalkError {
     TooDeep(usize),
 }
 
+#[derive(Debug)]
 enum Frame {
     Object {
         path_len: usize,
@@ -47,14 +48,31 @@ enum Frame {
     },
 }
 
+/// Buffers a walk needs, kept between walks so a classifier allocates them once.
+#[derive(Debug, Default)]
+pub struct WalkBuffers {
+    path: String,
+    keys: String,
+    stack: Vec<Frame>,
+}
+
 /// Walks `doc`, calling `f` for every string and number leaf.
-pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), WalkError> {
+pub fn walk<'a>(doc: &'a str, f: impl FnMut(Leaf<'a, '_>)) -> Result<(), WalkError> {
+    walk_with(doc, &mut WalkBuffers::default(), f)
+}
+
+/// [`walk`] with reusable buffers.
+pub fn walk_with<'a>(
+    doc: &'a str,
+    bufs: &mut WalkBuffers,
+    mut f: impl FnMut(Leaf<'a, '_>),
+) -> Result<(), WalkError> {
     let b = doc.as_bytes();
     let mut i = 0usize;
-    let mut path = String::new();
-    // Key text storage: keys are pushed here; frames refer to ranges in it.
-    let mut keys = String::new();
-    let mut stack: Vec<Frame> = Vec::new();
+    let WalkBuffers { path, keys, stack } = bufs;
+    path.clear();
+    keys.clear();
+    stack.clear();
     let mut outer_array: Option<usize> = None; // stack depth of the outermost array
     let mut expect_value = true;
     skip_ws(b, &mut i);
@@ -77,12 +95,12 @@ pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), Wal
                     skip_ws(b, &mut i);
                     if b.get(i) == Some(&b'}') {
                         i += 1;
-                        pop(&mut stack, &mut path, &mut keys, &mut outer_array);
+                        pop(stack, path, keys, &mut outer_array);
                         expect_value = false;
                         continue;
                     }
                     // Read the first key.
-                    if !read_key(doc, &mut i, &mut stack, &mut path, &mut keys)? {
+                    if !read_key(doc, &mut i, stack, path, keys)? {
                         return Err(WalkError::Malformed(i));
                     }
                     continue;
@@ -101,14 +119,14 @@ pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), Wal
                     skip_ws(b, &mut i);
                     if b.get(i) == Some(&b']') {
                         i += 1;
-                        pop(&mut stack, &mut path, &mut keys, &mut outer_array);
+                        pop(stack, path, keys, &mut outer_array);
                         expect_value = false;
                     }
                     continue;
                 }
                 b'"' => {
                     let s = read_string(doc, &mut i)?;
-                    emit(&stack, &path, &keys, outer_array, s, &mut f);
+                    emit(stack, path, keys, outer_array, s, &mut f);
                 }
                 b'-' | b'0'..=b'9' => {
                     let start = i;
@@ -119,9 +137,9 @@ pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), Wal
                         i += 1;
                     }
                     emit(
-                        &stack,
-                        &path,
-                        &keys,
+                        stack,
+                        path,
+                        keys,
                         outer_array,
                         Cow::Borrowed(&doc[start..i]),
                         &mut f,
@@ -150,7 +168,7 @@ pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), Wal
         match (frame, c) {
             (Frame::Object { .. }, b',') => {
                 i += 1;
-                if !read_key(doc, &mut i, &mut stack, &mut path, &mut keys)? {
+                if !read_key(doc, &mut i, stack, path, keys)? {
                     return Err(WalkError::Malformed(i));
                 }
                 expect_value = true;
@@ -162,7 +180,7 @@ pub fn walk<'a>(doc: &'a str, mut f: impl FnMut(Leaf<'a, '_>)) -> Result<(), Wal
             }
             (Frame::Object { .. }, b'}') | (Frame::Array { .. }, b']') => {
                 i += 1;
-                pop(&mut stack, &mut path, &mut keys, &mut outer_array);
+                pop(stack, path, keys, &mut outer_array);
             }
             _ => return Err(WalkError::Malformed(i)),
         }
@@ -268,19 +286,42 @@ fn literal(b: &[u8], i: &mut usize, word: &[u8]) -> Result<(), WalkError> {
 fn read_string<'a>(doc: &'a str, i: &mut usize) -> Result<Cow<'a, str>, WalkError> {
     let b = doc.as_bytes();
     let start = *i + 1;
-    let mut j = start;
-    while j < b.len() {
-        match b[j] {
-            b'"' => {
-                *i = j + 1;
-                return Ok(Cow::Borrowed(&doc[start..j]));
-            }
-            b'\\' => return read_escaped(doc, start, i),
-            c if c < 0x20 => return Err(WalkError::Malformed(j)),
-            _ => j += 1,
+    let j = start + find_stop(&b[start.min(b.len())..]).unwrap_or(b.len() - start.min(b.len()));
+    match b.get(j) {
+        Some(b'"') => {
+            *i = j + 1;
+            Ok(Cow::Borrowed(&doc[start..j]))
         }
+        Some(b'\\') => read_escaped(doc, start, i),
+        _ => Err(WalkError::Malformed(j)),
     }
-    Err(WalkError::Malformed(j))
+}
+
+/// Position of the first `"`, `\\` or control character, eight bytes at a time (the "has a
+/// zero byte" bit trick: the lowest flagged byte is always a true match), then bytewise.
+fn find_stop(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let found = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
 }
 
 fn read_escaped<'a>(doc: &'a str, start: usize, i: &mut usize) -> Result<Cow<'a, str>, WalkError> {

@@ -120,11 +120,86 @@ pub struct ClassifyOptions {
 #[derive(Debug, Default)]
 pub struct Classifier {
     disabled: [bool; SensitiveType::ALL.len()],
-    hints: HashMap<String, Hints>,
-    index: HashMap<String, usize>,
-    buf: String,
+    hints: HashMap<u64, Hints, FnvBuild>,
+    index: HashMap<u64, usize, FnvBuild>,
+    memo: HashMap<u64, Memo, FnvBuild>,
+    walk: json::WalkBuffers,
     detections: Vec<Detection>,
 }
+
+/// A 64-bit hash over parts, eight bytes at a time (multiply-rotate): cache and index keys.
+/// Keys are names and values from traffic, so a collision (about 2^-64 per pair) would at worst
+/// merge two locations' evidence or reuse another value's detections.
+fn fnv(parts: &[&[u8]]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        let mut chunks = p.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59))
+            .wrapping_mul(K)
+            .rotate_left(29);
+        // Part boundary: `ab`+`c` and `a`+`bc` differ.
+        h = (h ^ p.len() as u64).wrapping_mul(K);
+    }
+    h ^ (h >> 32)
+}
+
+/// The keys are already hashes: pass them through.
+#[derive(Debug, Default, Clone, Copy)]
+struct FnvBuild;
+
+impl std::hash::BuildHasher for FnvBuild {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Values remembered with their detections before the memo is cleared.
+const MAX_MEMO: usize = 64 * 1024;
+/// Detections a remembered value may have (values with more are detected every time).
+const MEMO_DETS: usize = 3;
+
+/// A remembered value's detections, inline (no allocation per entry).
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    dets: [Detection; MEMO_DETS],
+    len: u8,
+}
+
+const EMPTY_DETECTION: Detection = Detection {
+    ty: SensitiveType::Email,
+    score: 0.0,
+    start: 0,
+    end: 0,
+};
+/// Longest value remembered.
+const MAX_MEMO_VALUE: usize = 2048;
 
 /// Key analyses cached before the cache is cleared (bounds memory under key-name floods).
 const MAX_CACHED_KEYS: usize = 8192;
@@ -203,8 +278,11 @@ impl Classifier {
     }
 
     fn headers(&mut self, st: &mut ScanState, place: Place, headers: &Headers) {
+        let mut lower = String::new();
         for (name, value) in headers.iter() {
-            let lower = name.to_ascii_lowercase();
+            lower.clear();
+            lower.push_str(name);
+            lower.make_ascii_lowercase();
             if matches!(
                 lower.as_str(),
                 "cookie"
@@ -229,7 +307,9 @@ impl Classifier {
             ) {
                 continue;
             }
-            self.value(st, place, &lower, &lower, "", value, None);
+            let name = std::mem::take(&mut lower);
+            self.value(st, place, &name, &name, "", value, None);
+            lower = name;
         }
     }
 
@@ -245,7 +325,8 @@ impl Classifier {
         let jsonish = media.contains("json") || matches!(first, Some(b'{' | b'['));
         if jsonish {
             let mut leaves = 0usize;
-            let _ = json::walk(text, |leaf| {
+            let mut bufs = std::mem::take(&mut self.walk);
+            let _ = json::walk_with(text, &mut bufs, |leaf| {
                 leaves += 1;
                 if leaves <= MAX_LEAVES_PER_BODY {
                     self.value(
@@ -269,11 +350,8 @@ impl Classifier {
     }
 
     fn hints_for(&mut self, key: &str, parent: &str) -> Hints {
-        self.buf.clear();
-        self.buf.push_str(key);
-        self.buf.push('\0');
-        self.buf.push_str(parent);
-        if let Some(h) = self.hints.get(self.buf.as_str()) {
+        let id = fnv(&[key.as_bytes(), b"\0", parent.as_bytes()]);
+        if let Some(h) = self.hints.get(&id) {
             return *h;
         }
         if self.hints.len() >= MAX_CACHED_KEYS {
@@ -283,7 +361,7 @@ impl Classifier {
         if !parent.is_empty() {
             h = h.with_parent(parent);
         }
-        self.hints.insert(self.buf.clone(), h);
+        self.hints.insert(id, h);
         h
     }
 
@@ -301,52 +379,68 @@ impl Classifier {
         if value.trim().is_empty() {
             return;
         }
-        let hints = self.hints_for(key, parent);
-        let mut dets = std::mem::take(&mut self.detections);
-        dets.clear();
-        detect::detect(value, &hints, &mut dets);
-        self.buf.clear();
-        self.buf.push(char::from(b'0' + place as u8));
-        self.buf.push_str(field);
-        let idx = match self.index.get(self.buf.as_str()) {
+        // The location first: its key context is computed once per exchange.
+        let id = fnv(&[&[place as u8], field.as_bytes()]);
+        let idx = match self.index.get(&id) {
             Some(&i) => i,
             None => {
                 if st.fields.len() >= MAX_FIELDS_PER_EXCHANGE {
                     st.dropped += 1;
-                    self.detections = dets;
                     return;
                 }
+                let hints = self.hints_for(key, parent);
                 st.fields.push(FieldObs {
                     place,
                     field: field.to_string(),
                     values: 0,
                     types: Vec::new(),
                 });
-                self.index.insert(self.buf.clone(), st.fields.len() - 1);
+                st.hints.push(hints);
+                self.index.insert(id, st.fields.len() - 1);
                 st.fields.len() - 1
             }
         };
+        let hints = st.hints[idx];
+        let mut dets = std::mem::take(&mut self.detections);
+        dets.clear();
+        // Values repeat (tokens on every request, enum words, the same record in many
+        // responses): the same value under the same key context is detected once.
+        if value.len() <= MAX_MEMO_VALUE {
+            let id = fnv(&[&hints.bits().to_le_bytes(), value.as_bytes()]);
+            if let Some(m) = self.memo.get(&id) {
+                dets.extend_from_slice(&m.dets[..usize::from(m.len)]);
+            } else {
+                detect::detect(value, &hints, &mut dets);
+                if dets.len() <= MEMO_DETS {
+                    if self.memo.len() >= MAX_MEMO {
+                        self.memo.clear();
+                    }
+                    let mut m = Memo {
+                        dets: [EMPTY_DETECTION; MEMO_DETS],
+                        len: dets.len() as u8,
+                    };
+                    m.dets[..dets.len()].copy_from_slice(&dets);
+                    self.memo.insert(id, m);
+                }
+            }
+        } else {
+            detect::detect(value, &hints, &mut dets);
+        }
         let obs = &mut st.fields[idx];
         obs.values += 1;
         // Per value and type, the best detection counts once.
-        let mut best: Vec<(SensitiveType, f32, u32, u32)> = Vec::new();
-        for d in &dets {
-            if self.disabled[d.ty.index()] || d.score < WEAK {
-                continue;
-            }
-            match best.iter_mut().find(|b| b.0 == d.ty) {
-                Some(b) if b.1 >= d.score => {}
-                Some(b) => *b = (d.ty, d.score, d.start, d.end),
-                None => best.push((d.ty, d.score, d.start, d.end)),
-            }
+        let disabled = &self.disabled;
+        dets.retain(|d| !disabled[d.ty.index()] && d.score >= WEAK);
+        if dets.len() > 1 {
+            dets.sort_unstable_by(|a, b| a.ty.cmp(&b.ty).then(b.score.total_cmp(&a.score)));
+            dets.dedup_by_key(|d| d.ty);
         }
-        let mut counted: Vec<SensitiveType> = Vec::new();
-        for (ty, score, start, end) in best {
-            let t = match obs.types.iter_mut().position(|t| t.ty == ty) {
+        for d in &dets {
+            let t = match obs.types.iter_mut().position(|t| t.ty == d.ty) {
                 Some(i) => &mut obs.types[i],
                 None => {
                     obs.types.push(TypeObs {
-                        ty,
+                        ty: d.ty,
                         hits: 0,
                         weak: 0,
                         score_sum: 0.0,
@@ -355,23 +449,23 @@ impl Classifier {
                     obs.types.last_mut().expect("just pushed")
                 }
             };
-            if score >= HIT {
+            if d.score >= HIT {
                 t.hits += 1;
-                t.score_sum += score;
-                let span = value.get(start as usize..end as usize).unwrap_or(value);
-                let masked = mask_value(span, ty, &MaskStrategy::Default, b"");
-                if t.sample.as_ref().is_none_or(|s| masked < *s) {
-                    t.sample = Some(masked);
-                }
-                if place.is_response() {
-                    counted.push(ty);
+                t.score_sum += d.score;
+                // One sample per location and exchange (the first); across exchanges the
+                // smallest is kept, so reports do not depend on input order.
+                if t.sample.is_none() {
+                    let span = value.get(d.start as usize..d.end as usize).unwrap_or(value);
+                    t.sample = Some(mask_value(span, d.ty, &MaskStrategy::Default, b""));
                 }
             } else {
                 t.weak += 1;
             }
         }
-        for ty in counted {
-            st.count_response(ty, record);
+        if place.is_response() {
+            for d in dets.iter().filter(|d| d.score >= HIT) {
+                st.count_response(d.ty, record);
+            }
         }
         self.detections = dets;
     }
@@ -380,6 +474,7 @@ impl Classifier {
 #[derive(Default)]
 struct ScanState {
     fields: Vec<FieldObs>,
+    hints: Vec<Hints>,
     dropped: u32,
     records: Vec<u32>,
     any_unlisted: bool,

@@ -23,7 +23,9 @@ fn fold_char(c: char) -> Option<char> {
 /// number punctuation `（）＋－．／：＃` and the ideographic space to ASCII, so validators see one
 /// canonical form; borrows when nothing needs folding (the common case).
 pub fn ascii_fold(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| fold_char(c).is_some()) {
+    // Full-width forms are three UTF-8 bytes starting 0xEF (U+FF00..) or 0xE3 (U+3000): ASCII
+    // and most other text has no such lead byte and is returned as it is without decoding.
+    if !s.bytes().any(|b| b == 0xEF || b == 0xE3) || !s.chars().any(|c| fold_char(c).is_some()) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(s.chars().map(|c| fold_char(c).unwrap_or(c)).collect())

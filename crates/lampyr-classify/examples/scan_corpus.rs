@@ -1,0 +1,36 @@
+//! Scans a HAR file's exchanges N times with one classifier: a driver for profilers
+//! (`valgrind --tool=callgrind target/release/examples/scan_corpus FILE 1`), whose instruction
+//! counts compare commits on this noisy machine better than wall time.
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: scan_corpus FILE.har [ROUNDS]");
+    let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(1);
+    let mut exchanges = Vec::new();
+    let opts = lampyr_ingest::ReadOptions::default();
+    lampyr_ingest::read_path(
+        std::path::Path::new(&path),
+        lampyr_ingest::Format::Har,
+        &opts,
+        |item| {
+            if let lampyr_ingest::Item::Exchange(ex) = item {
+                exchanges.push(*ex);
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    )
+    .expect("readable HAR");
+    let mut classifier = lampyr_classify::Classifier::new(&Default::default());
+    let started = std::time::Instant::now();
+    let mut fields = 0usize;
+    for _ in 0..rounds {
+        for ex in &exchanges {
+            fields += classifier.scan(ex).fields.len();
+        }
+    }
+    eprintln!(
+        "{} exchanges x {rounds}: {fields} locations in {:.3}s",
+        exchanges.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
