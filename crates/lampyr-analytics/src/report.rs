@@ -234,9 +234,12 @@ impl Report {
             if let Some(s) = &e.sensitivity {
                 sens.endpoints += 1;
                 *sens.endpoints_by_level.entry(s.level).or_default() += 1;
-                for t in &s.types {
-                    *sens.types.entry(t).or_default() += 1;
-                }
+            }
+            let mut types: Vec<&'static str> = e.sensitive.iter().map(|i| i.ty).collect();
+            types.sort_unstable();
+            types.dedup();
+            for t in types {
+                *sens.types.entry(t).or_default() += 1;
             }
             for item in &e.sensitive {
                 *sens.locations.entry(item.ty).or_default() += 1;

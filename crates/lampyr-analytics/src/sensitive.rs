@@ -154,10 +154,19 @@ fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// The endpoint's sensitivity from its items.
+/// Whether an item is the caller's own credential (a token or API key in a request header or
+/// cookie): how the API authenticates, reported under `auth`, not data the endpoint handles.
+fn is_request_credential(i: &SensitiveReport) -> bool {
+    matches!(i.place, "request.header" | "request.cookie") && matches!(i.ty, "jwt" | "secret_key")
+}
+
+/// The endpoint's sensitivity from its items: the highest level of the data it accepts or
+/// serves. The caller's own credentials do not count (every authenticated endpoint has one);
+/// they stay listed in `sensitive[]`.
 pub fn sensitivity(items: &[SensitiveReport], grading: &Grading) -> Option<Sensitivity> {
-    let top = items.iter().max_by_key(|i| i.level)?;
-    let mut types: Vec<&'static str> = items.iter().map(|i| i.ty).collect();
+    let data: Vec<&SensitiveReport> = items.iter().filter(|i| !is_request_credential(i)).collect();
+    let top = *data.iter().max_by_key(|i| i.level)?;
+    let mut types: Vec<&'static str> = data.iter().map(|i| i.ty).collect();
     types.sort_unstable();
     types.dedup();
     let tys: Vec<SensitiveType> = types
@@ -169,8 +178,7 @@ pub fn sensitivity(items: &[SensitiveReport], grading: &Grading) -> Option<Sensi
     let label = if level == top.level {
         top.level_label
     } else {
-        items
-            .iter()
+        data.iter()
             .find(|i| i.level == level)
             .map_or(top.level_label, |i| i.level_label)
     };

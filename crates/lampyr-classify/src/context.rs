@@ -21,6 +21,8 @@ pub enum Concept {
     Phone,
     /// Person name.
     Name,
+    /// Just `name`: a person's or a thing's; only values that look like names decide.
+    BareName,
     /// Postal address.
     Address,
     /// E-mail.
@@ -203,7 +205,7 @@ const WORDS: &[(&str, Concept)] = {
         ("dialno", Phone),
         ("callee", Phone),
         // names
-        ("name", Name),
+        ("name", BareName),
         ("fullname", Name),
         ("realname", Name),
         ("firstname", Name),
@@ -217,7 +219,7 @@ const WORDS: &[(&str, Concept)] = {
         ("forename", Name),
         ("xm", Name),
         ("xingming", Name),
-        ("nm", Name),
+        ("nm", BareName),
         ("fullnm", Name),
         ("realnm", Name),
         ("custnm", Name),
@@ -246,6 +248,26 @@ const WORDS: &[(&str, Concept)] = {
         ("spouse", Name),
         ("patient", Name),
         ("author", Name),
+        ("requester", Name),
+        ("reporter", Name),
+        ("sender", Name),
+        ("shipto", Name),
+        ("billto", Name),
+        ("buyer", Name),
+        ("seller", Name),
+        ("passenger", Name),
+        ("student", Name),
+        ("teacher", Name),
+        ("member", Name),
+        ("person", Name),
+        ("people", Name),
+        ("user", ThingName),
+        ("uploader", Name),
+        ("operator", Name),
+        ("approver", Name),
+        ("handler", Name),
+        ("agent", Name),
+        ("surveyor", Name),
         ("assignee", Name),
         ("signatory", Name),
         ("employee", Name),
@@ -707,7 +729,7 @@ fn concepts(key: &str) -> u32 {
     if out & bit(Concept::ThingName) != 0 && !tokens.is_empty() {
         let last = tokens[tokens.len() - 1].as_str();
         if matches!(last, "name" | "nm" | "title" | "label") {
-            out &= !bit(Concept::Name);
+            out &= !(bit(Concept::Name) | bit(Concept::BareName));
         }
     }
     out
@@ -799,6 +821,8 @@ mod tests {
         assert!(Hints::of_key("orderNo").negative());
         assert!(Hints::of_key("maskedMobile").negative());
         assert!(Hints::of_key("patientName").leaf(Concept::Name));
+        assert!(Hints::of_key("name").leaf(Concept::BareName));
+        assert!(!Hints::of_key("name").leaf(Concept::Name));
         assert!(!Hints::of_key("productName").leaf(Concept::Name));
         assert!(!Hints::of_key("bank_name").leaf(Concept::Name));
         assert!(Hints::of_key("value").leaf_is_empty());

@@ -259,12 +259,17 @@ fn whole(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
     if s.digits == 0 && s.upper >= 1 && s.lower >= 1 && s.spaces <= 4 && s.at == 0 && s.chars <= 60
     {
         if let Some(conf) = person_name::person_name(v) {
-            let base = match conf {
-                cn_name::NameConfidence::High => 0.4,
+            let person_key = h.any(C::Name) && !h.leaf(C::ThingName);
+            let any_name_key = person_key || h.leaf(C::BareName);
+            // Capitalised words outside the name dictionaries are names only where the key
+            // says a person (`fullName`, `holder`); under a bare `name` they are as likely a
+            // product (`Classic Novel`).
+            let score = match conf {
+                cn_name::NameConfidence::High => 0.4 + ctx(h, any_name_key, 0.5),
+                cn_name::NameConfidence::Low if person_key => 0.15 + ctx(h, true, 0.5),
                 cn_name::NameConfidence::Low => 0.15,
             };
-            let agree = h.any(C::Name) && !h.leaf(C::ThingName);
-            push(out, T::PersonName, base + ctx(h, agree, 0.5));
+            push(out, T::PersonName, score);
         }
     }
     // Dates written with month names.
@@ -496,7 +501,7 @@ fn cjk(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
                 cn_name::NameConfidence::High => 0.45,
                 cn_name::NameConfidence::Low => 0.2,
             };
-            let agree = h.any(C::Name) && !h.leaf(C::ThingName);
+            let agree = (h.any(C::Name) || h.leaf(C::BareName)) && !h.leaf(C::ThingName);
             push(out, T::CnName, base + ctx(h, agree, 0.45));
             if agree {
                 return;
