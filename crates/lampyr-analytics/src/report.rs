@@ -321,13 +321,13 @@ fn endpoint_report(e: &Endpoint, offsets: &[u64], grading: &Grading) -> Endpoint
         match item.place {
             "request.body" => {
                 for schema in request_body.values_mut() {
-                    strip_values_at(schema, &item.field);
+                    lampyr_discovery::redact::strip_values_at(schema, &item.field);
                 }
             }
             "response.body" => {
                 for bodies in responses.values_mut() {
                     for schema in bodies.values_mut() {
-                        strip_values_at(schema, &item.field);
+                        lampyr_discovery::redact::strip_values_at(schema, &item.field);
                     }
                 }
             }
@@ -381,55 +381,7 @@ fn endpoint_report(e: &Endpoint, offsets: &[u64], grading: &Grading) -> Endpoint
 
 fn strip_param(params: &mut [ParamReport], name: &str) {
     for p in params.iter_mut().filter(|p| p.name == name) {
-        strip_values(&mut p.schema);
-    }
-}
-
-/// Removes observed values from the schema node at a report field path.
-fn strip_values_at(schema: &mut serde_json::Value, field: &str) {
-    let mut node = schema;
-    let mut rest = field;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("[]") {
-            node = match node.get_mut("items") {
-                Some(n) => n,
-                None => return,
-            };
-            rest = r.strip_prefix('.').unwrap_or(r);
-            continue;
-        }
-        let end = rest.find(['.', '[']).unwrap_or(rest.len());
-        let key = &rest[..end];
-        let has_prop = node.get("properties").and_then(|p| p.get(key)).is_some();
-        let next = if has_prop {
-            node.get_mut("properties").and_then(|p| p.get_mut(key))
-        } else {
-            node.get_mut("additionalProperties")
-                .filter(|n| n.is_object())
-        };
-        node = match next {
-            Some(n) => n,
-            None => return,
-        };
-        rest = &rest[end..];
-        rest = rest.strip_prefix('.').unwrap_or(rest);
-    }
-    strip_values(node);
-}
-
-fn strip_values(schema: &mut serde_json::Value) {
-    if let Some(obj) = schema.as_object_mut() {
-        obj.remove("enum");
-        obj.remove("examples");
-        obj.remove("example");
-        obj.remove("const");
-        for v in obj.values_mut() {
-            strip_values(v);
-        }
-    } else if let Some(arr) = schema.as_array_mut() {
-        for v in arr {
-            strip_values(v);
-        }
+        lampyr_discovery::redact::strip_values(&mut p.schema);
     }
 }
 

@@ -178,9 +178,7 @@ pub fn sensitivity(items: &[SensitiveReport], grading: &Grading) -> Option<Sensi
     let label = if level == top.level {
         top.level_label
     } else {
-        data.iter()
-            .find(|i| i.level == level)
-            .map_or(top.level_label, |i| i.level_label)
+        grading.profile().level_label(level)
     };
     Some(Sensitivity {
         level,

@@ -118,7 +118,8 @@ impl ProfileId {
     }
 
     /// The label a level has when no type-specific label applies.
-    fn level_label(self, level: u8) -> &'static str {
+    /// The standard's name for a level of this profile (`C3`, `sensitive-pi`, `level-4`).
+    pub fn level_label(self, level: u8) -> &'static str {
         const LEVEL: [&str; 6] = [
             "level-0", "level-1", "level-2", "level-3", "level-4", "level-5",
         ];

@@ -130,12 +130,7 @@ pub fn walk_with<'a>(
                 }
                 b'-' | b'0'..=b'9' => {
                     let start = i;
-                    i += 1;
-                    while i < b.len()
-                        && matches!(b[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
-                    {
-                        i += 1;
-                    }
+                    i = number_end(b, i).ok_or(WalkError::Malformed(i))?;
                     emit(
                         stack,
                         path,
@@ -265,6 +260,36 @@ fn emit<'a>(
         value,
         record,
     });
+}
+
+/// End of the JSON number starting at `i`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |b: &[u8], mut i: usize| {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(b, i)?,
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some(i)
 }
 
 fn skip_ws(b: &[u8], i: &mut usize) {

@@ -12,6 +12,7 @@ pub mod openapi;
 mod openapi_params;
 pub mod params;
 pub mod path;
+pub mod redact;
 pub mod schema;
 pub mod segment;
 pub mod stats;

@@ -177,7 +177,89 @@ fn operation(e: &Endpoint, key: &str, op_ids: &mut BTreeSet<String>) -> Value {
     op.insert("responses".into(), crate::openapi_params::responses(e));
     let t = &e.data.traffic;
     op.insert("x-lampyr-hits".into(), json!(t.hits));
+    sensitive(e, &key_names, &mut op);
     Value::Object(op)
+}
+
+/// Lists the endpoint's sensitive locations as `x-lampyr-sensitive` and removes observed values
+/// from the schemas at those locations.
+fn sensitive(e: &Endpoint, key_names: &[String], op: &mut Map<String, Value>) {
+    let labels = e.data.sensitive.labels();
+    if labels.is_empty() {
+        return;
+    }
+    // Path evidence is kept by segment position; name it as the path key does.
+    let mut param_at = Vec::new();
+    let mut names = key_names.iter();
+    for seg in e.template.segments() {
+        param_at.push(match seg {
+            TemplateSegment::Param { .. } => names.next().cloned(),
+            TemplateSegment::Literal { .. } => None,
+        });
+    }
+    let mut listed = Vec::new();
+    for l in &labels {
+        let field = if l.place == lampyr_classify::Place::RequestPath {
+            match l
+                .field
+                .parse::<usize>()
+                .ok()
+                .and_then(|p| param_at.get(p).cloned().flatten())
+            {
+                Some(name) => format!("{{{name}}}"),
+                None => continue,
+            }
+        } else {
+            l.field.clone()
+        };
+        listed.push(json!({"in": l.place.as_str(), "field": field, "type": l.ty.id()}));
+        let strip_param = |op: &mut Map<String, Value>, loc: &str| {
+            if let Some(Value::Array(ps)) = op.get_mut("parameters") {
+                for p in ps.iter_mut() {
+                    if p["in"] == loc && p["name"] == l.field.as_str() {
+                        if let Some(s) = p.get_mut("schema") {
+                            crate::redact::strip_values(s);
+                        }
+                    }
+                }
+            }
+        };
+        match l.place {
+            lampyr_classify::Place::RequestQuery => strip_param(op, "query"),
+            lampyr_classify::Place::RequestHeader => strip_param(op, "header"),
+            lampyr_classify::Place::RequestCookie => strip_param(op, "cookie"),
+            lampyr_classify::Place::RequestBody => {
+                if let Some(content) = op
+                    .get_mut("requestBody")
+                    .and_then(|b| b.get_mut("content"))
+                    .and_then(Value::as_object_mut)
+                {
+                    for media in content.values_mut() {
+                        if let Some(s) = media.get_mut("schema") {
+                            crate::redact::strip_values_at(s, &l.field);
+                        }
+                    }
+                }
+            }
+            lampyr_classify::Place::ResponseBody => {
+                if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    for resp in responses.values_mut() {
+                        if let Some(content) =
+                            resp.get_mut("content").and_then(Value::as_object_mut)
+                        {
+                            for media in content.values_mut() {
+                                if let Some(s) = media.get_mut("schema") {
+                                    crate::redact::strip_values_at(s, &l.field);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    op.insert("x-lampyr-sensitive".into(), Value::Array(listed));
 }
 
 fn unique_op_id(e: &Endpoint, key: &str, taken: &mut BTreeSet<String>) -> String {
