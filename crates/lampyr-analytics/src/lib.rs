@@ -65,6 +65,7 @@ impl Analyzer {
             }
         }
         self.discovery.observe_with(ex, Some(&scan));
+        self.classifier.recycle(scan);
     }
 
     /// Records what was read from one input (in input order), so the report can list it and

@@ -25,7 +25,9 @@ fn main() {
     let mut fields = 0usize;
     for _ in 0..rounds {
         for ex in &exchanges {
-            fields += classifier.scan(ex).fields.len();
+            let scan = classifier.scan(ex);
+            fields += scan.fields.len();
+            classifier.recycle(scan);
         }
     }
     eprintln!(

@@ -124,6 +124,7 @@ pub struct Classifier {
     index: HashMap<u64, usize, FnvBuild>,
     memo: HashMap<u64, Memo, FnvBuild>,
     walk: json::WalkBuffers,
+    pool: Vec<FieldObs>,
     detections: Vec<Detection>,
 }
 
@@ -221,6 +222,18 @@ impl Classifier {
         detect::detect(value, &hints, &mut out);
         out.retain(|d| !self.disabled[d.ty.index()]);
         out
+    }
+
+    /// Gives a scan's buffers back for the next [`Classifier::scan`]: optional, it saves the
+    /// allocations of one location record per field per exchange.
+    pub fn recycle(&mut self, scan: ExchangeScan) {
+        for mut f in scan.fields {
+            if self.pool.len() >= MAX_FIELDS_PER_EXCHANGE {
+                break;
+            }
+            f.types.clear();
+            self.pool.push(f);
+        }
     }
 
     /// Classifies every value of an exchange.
@@ -389,12 +402,18 @@ impl Classifier {
                     return;
                 }
                 let hints = self.hints_for(key, parent);
-                st.fields.push(FieldObs {
+                let mut obs = self.pool.pop().unwrap_or_else(|| FieldObs {
                     place,
-                    field: field.to_string(),
+                    field: String::new(),
                     values: 0,
                     types: Vec::new(),
                 });
+                obs.place = place;
+                obs.field.clear();
+                obs.field.push_str(field);
+                obs.values = 0;
+                obs.types.clear();
+                st.fields.push(obs);
                 st.hints.push(hints);
                 self.index.insert(id, st.fields.len() - 1);
                 st.fields.len() - 1
