@@ -76,6 +76,11 @@ pub(crate) struct ShapeKeys {
 impl EndpointData {
     /// Records one exchange.
     pub fn observe(&mut self, ex: &Exchange) {
+        self.observe_with(ex, None);
+    }
+
+    /// Records one exchange with its sensitive-data classification.
+    pub fn observe_with(&mut self, ex: &Exchange, scan: Option<&ExchangeScan>) {
         let miss = ex
             .response
             .as_ref()
@@ -88,6 +93,9 @@ impl EndpointData {
         if !(miss && unproven) {
             self.shapes.observe(ex);
             self.shape_keys = OnceCell::new();
+            if let Some(scan) = scan {
+                self.sensitive.observe(scan);
+            }
         }
     }
 
@@ -261,10 +269,7 @@ impl Discovery {
             None
         };
         if let Some(data) = data {
-            data.observe(ex);
-            if let Some(scan) = scan {
-                data.sensitive.observe(scan);
-            }
+            data.observe_with(ex, scan);
         } else {
             self.dropped += 1;
         }
