@@ -3,8 +3,9 @@
 #
 #   bench/presidio.sh [LAMPYR_REPORT]
 #
-#   LAMPYR_REPORT  Lampyr report of the same HAR (default: /tmp/pii-report.json as written by
-#                  bench/pii.sh, used when it exists; otherwise only Presidio is scored)
+#   LAMPYR_REPORT  Lampyr report of the same HAR (default: $OUT/<corpus name>.report.json as
+#                  written by bench/pii.sh for that corpus, else /tmp/pii-report.json, used when
+#                  it exists; otherwise only Presidio is scored)
 #   PII_CORPUS     corpus folder (env, default: ../shared/corpora/pii-dev)
 #   PRESIDIO_VENV  venv with presidio-analyzer (env, default: /work/presidio-venv); created and
 #                  `pip install presidio-analyzer` (~400 MB, no spaCy model) when missing
@@ -16,14 +17,20 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) if [ -e "$1" ]; then printf '%s/%s\n' "$(pwd)" "$1"; else printf '%s/%s\n' "$ROOT" "$1"; fi ;; esac; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 VENV=${PRESIDIO_VENV:-/work/presidio-venv}
 CORPUS=$(abspath "${PII_CORPUS:-../shared/corpora/pii-dev}")
 OUT=$(abspath "${OUT:-target/pii-bench}")
-REPORT=${1:-/tmp/pii-report.json}
+# the report of this corpus: /tmp/pii-report.json is the *first* corpus of the last pii.sh
+# run, which is pii-dev when PII_CORPUS pointed at a holdout only as an extra argument
+REPORT=${1:-}
+if [ -z "$REPORT" ]; then
+    REPORT=$OUT/$(basename "$CORPUS").report.json
+    [ -f "$REPORT" ] || REPORT=/tmp/pii-report.json
+fi
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import presidio_analyzer' 2>/dev/null; then
     echo "presidio.sh: installing presidio-analyzer into $VENV" >&2

@@ -353,6 +353,10 @@ def main(argv=None) -> int:
     types = set(SHARED_TYPES)
     pres = score_pii.score(report, truth, types)
     lamp = score_pii.score(lamp_doc, truth, types) if lamp_doc is not None else None
+    if lamp is not None and lamp["matched_truth_endpoints"] * 2 < lamp["truth_endpoints"]:
+        print(f"presidio_compare: warning: the Lampyr report matches only "
+              f"{lamp['matched_truth_endpoints']} of {lamp['truth_endpoints']} truth endpoints; "
+              f"is {args.lampyr_report} a report of {args.har}?", file=sys.stderr)
     for name, r in (("presidio", pres), ("lampyr", lamp)):
         if r is None:
             continue

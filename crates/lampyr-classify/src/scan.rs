@@ -120,17 +120,19 @@ pub struct ClassifyOptions {
 #[derive(Debug, Default)]
 pub struct Classifier {
     disabled: [bool; SensitiveType::ALL.len()],
-    hints: HashMap<u64, Hints, FnvBuild>,
+    hints: HashMap<u64, (Span, Hints), FnvBuild>,
     index: HashMap<u64, usize, FnvBuild>,
     memo: HashMap<u64, Memo, FnvBuild>,
     walk: json::WalkBuffers,
     pool: Vec<FieldObs>,
     detections: Vec<Detection>,
+    /// Texts of the cached keys and memo values, compared on every cache hit.
+    arena: String,
 }
 
-/// A 64-bit hash over parts, eight bytes at a time (multiply-rotate): cache and index keys.
-/// Keys are names and values from traffic, so a collision (about 2^-64 per pair) would at worst
-/// merge two locations' evidence or reuse another value's detections.
+/// A fast 64-bit hash over parts, eight bytes at a time (multiply-rotate): cache and index
+/// keys. It is not collision resistant, so every lookup compares the stored text too: a value
+/// crafted to collide with a harmless one gets its own detection, not the harmless one's.
 fn fnv(parts: &[&[u8]]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -144,9 +146,7 @@ fn fnv(parts: &[&[u8]]) -> u64 {
         let rest = chunks.remainder();
         let mut w = [0u8; 8];
         w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59))
-            .wrapping_mul(K)
-            .rotate_left(29);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
         // Part boundary: `ab`+`c` and `a`+`bc` differ.
         h = (h ^ p.len() as u64).wrapping_mul(K);
     }
@@ -186,9 +186,17 @@ const MAX_MEMO: usize = 64 * 1024;
 /// Detections a remembered value may have (values with more are detected every time).
 const MEMO_DETS: usize = 3;
 
+/// Where a cached text sits in the classifier's arena.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
 /// A remembered value's detections, inline (no allocation per entry).
 #[derive(Debug, Clone, Copy)]
 struct Memo {
+    text: Span,
     dets: [Detection; MEMO_DETS],
     len: u8,
 }
@@ -201,6 +209,8 @@ const EMPTY_DETECTION: Detection = Detection {
 };
 /// Longest value remembered.
 const MAX_MEMO_VALUE: usize = 2048;
+/// Bytes of cached texts kept before the caches are cleared.
+const MAX_ARENA: usize = 8 * 1024 * 1024;
 
 /// Key analyses cached before the cache is cleared (bounds memory under key-name floods).
 const MAX_CACHED_KEYS: usize = 8192;
@@ -363,19 +373,56 @@ impl Classifier {
     }
 
     fn hints_for(&mut self, key: &str, parent: &str) -> Hints {
-        let id = fnv(&[key.as_bytes(), b"\0", parent.as_bytes()]);
-        if let Some(h) = self.hints.get(&id) {
-            return *h;
-        }
-        if self.hints.len() >= MAX_CACHED_KEYS {
-            self.hints.clear();
+        let id = fnv(&[key.as_bytes(), parent.as_bytes()]);
+        if let Some((span, h)) = self.hints.get(&id) {
+            if self.arena_eq(*span, &[key, "\0", parent]) {
+                return *h;
+            }
         }
         let mut h = Hints::of_key(key);
         if !parent.is_empty() {
             h = h.with_parent(parent);
         }
-        self.hints.insert(id, h);
+        if self.hints.len() >= MAX_CACHED_KEYS || self.arena.len() > MAX_ARENA {
+            self.clear_caches();
+        }
+        let span = self.arena_push(&[key, "\0", parent]);
+        self.hints.insert(id, (span, h));
         h
+    }
+
+    fn arena_push(&mut self, parts: &[&str]) -> Span {
+        let start = self.arena.len() as u32;
+        for p in parts {
+            self.arena.push_str(p);
+        }
+        Span {
+            start,
+            len: self.arena.len() as u32 - start,
+        }
+    }
+
+    fn arena_eq(&self, span: Span, parts: &[&str]) -> bool {
+        let Some(mut stored) = self
+            .arena
+            .as_bytes()
+            .get(span.start as usize..(span.start + span.len) as usize)
+        else {
+            return false;
+        };
+        for p in parts {
+            match stored.strip_prefix(p.as_bytes()) {
+                Some(rest) => stored = rest,
+                None => return false,
+            }
+        }
+        stored.is_empty()
+    }
+
+    fn clear_caches(&mut self) {
+        self.hints.clear();
+        self.memo.clear();
+        self.arena.clear();
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -394,8 +441,17 @@ impl Classifier {
         }
         // The location first: its key context is computed once per exchange.
         let id = fnv(&[&[place as u8], field.as_bytes()]);
-        let idx = match self.index.get(&id) {
-            Some(&i) => i,
+        let found = match self.index.get(&id) {
+            Some(&i) if st.fields[i].place == place && st.fields[i].field == field => Some(i),
+            // A colliding name: find the location the slow way.
+            Some(_) => st
+                .fields
+                .iter()
+                .position(|f| f.place == place && f.field == field),
+            None => None,
+        };
+        let idx = match found {
+            Some(i) => i,
             None => {
                 if st.fields.len() >= MAX_FIELDS_PER_EXCHANGE {
                     st.dropped += 1;
@@ -415,7 +471,7 @@ impl Classifier {
                 obs.types.clear();
                 st.fields.push(obs);
                 st.hints.push(hints);
-                self.index.insert(id, st.fields.len() - 1);
+                self.index.entry(id).or_insert(st.fields.len() - 1);
                 st.fields.len() - 1
             }
         };
@@ -426,15 +482,22 @@ impl Classifier {
         // responses): the same value under the same key context is detected once.
         if value.len() <= MAX_MEMO_VALUE {
             let id = fnv(&[&hints.bits().to_le_bytes(), value.as_bytes()]);
-            if let Some(m) = self.memo.get(&id) {
+            let hit = self
+                .memo
+                .get(&id)
+                .filter(|m| self.arena_eq(m.text, &[value]))
+                .copied();
+            if let Some(m) = hit {
                 dets.extend_from_slice(&m.dets[..usize::from(m.len)]);
             } else {
                 detect::detect(value, &hints, &mut dets);
                 if dets.len() <= MEMO_DETS {
-                    if self.memo.len() >= MAX_MEMO {
-                        self.memo.clear();
+                    if self.memo.len() >= MAX_MEMO || self.arena.len() > MAX_ARENA {
+                        self.clear_caches();
                     }
+                    let text = self.arena_push(&[value]);
                     let mut m = Memo {
+                        text,
                         dets: [EMPTY_DETECTION; MEMO_DETS],
                         len: dets.len() as u8,
                     };
