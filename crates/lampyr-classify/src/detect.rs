@@ -180,8 +180,9 @@ fn whole(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         push(out, T::Jwt, 0.95);
         return;
     }
-    if let Some(kind) = secret::secret_kind(v) {
-        let _ = kind;
+    // Vendor key formats have no spaces and no Han characters; PEM blocks start with dashes.
+    let secret_shaped = (s.spaces == 0 && s.cjk == 0 && s.len >= 16) || v.starts_with("-----");
+    if secret_shaped && secret::secret_kind(v).is_some() {
         push(out, T::SecretKey, 0.9);
         return;
     }

@@ -219,6 +219,9 @@ impl Classifier {
     /// A classifier with these options.
     pub fn new(opts: &ClassifyOptions) -> Self {
         let mut c = Self::default();
+        // Sized for a typical working set, so the first thousands of values do not rehash.
+        c.memo.reserve(16 * 1024);
+        c.arena.reserve(256 * 1024);
         for t in &opts.disabled {
             c.disabled[t.index()] = true;
         }
