@@ -375,23 +375,9 @@ fn read_escaped<'a>(doc: &'a str, start: usize, i: &mut usize) -> Result<Cow<'a,
                     b'r' => out.push('\r'),
                     b't' => out.push('\t'),
                     b'u' => {
-                        let hi = hex4(b, j)?;
-                        j += 4;
-                        let ch = if (0xD800..0xDC00).contains(&hi)
-                            && b.get(j) == Some(&b'\\')
-                            && b.get(j + 1) == Some(&b'u')
-                        {
-                            let lo = hex4(b, j + 2)?;
-                            if (0xDC00..0xE000).contains(&lo) {
-                                j += 6;
-                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                            } else {
-                                None
-                            }
-                        } else {
-                            char::from_u32(hi)
-                        };
-                        out.push(ch.unwrap_or('\u{fffd}'));
+                        let (ch, used) = unicode_escape(b, j).ok_or(WalkError::Malformed(j))?;
+                        j += used;
+                        out.push(ch);
                     }
                     _ => return Err(WalkError::Malformed(j - 1)),
                 }
@@ -404,14 +390,31 @@ fn read_escaped<'a>(doc: &'a str, start: usize, i: &mut usize) -> Result<Cow<'a,
     Err(WalkError::Malformed(j))
 }
 
-fn hex4(b: &[u8], at: usize) -> Result<u32, WalkError> {
-    let digits = b.get(at..at + 4).ok_or(WalkError::Malformed(at))?;
+/// The character of a `\uXXXX` escape whose hex digits start at `at` (a surrogate pair takes
+/// the following `\uXXXX` too; a lone surrogate is U+FFFD, as serde_json reads it), and the
+/// bytes used after the `u`. `None` when the digits are not four hex digits. Shared with the
+/// JSON masker.
+pub(crate) fn unicode_escape(b: &[u8], at: usize) -> Option<(char, usize)> {
+    let hi = hex4(b, at)?;
+    if (0xD800..0xDC00).contains(&hi)
+        && b.get(at + 4) == Some(&b'\\')
+        && b.get(at + 5) == Some(&b'u')
+    {
+        if let Some(lo) = hex4(b, at + 6).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+            let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+            return Some((c.unwrap_or('\u{fffd}'), 10));
+        }
+    }
+    Some((char::from_u32(hi).unwrap_or('\u{fffd}'), 4))
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
     let mut v = 0u32;
     for &d in digits {
-        let x = (d as char).to_digit(16).ok_or(WalkError::Malformed(at))?;
-        v = v * 16 + x;
+        v = v * 16 + (d as char).to_digit(16)?;
     }
-    Ok(v)
+    Some(v)
 }
 
 #[cfg(test)]

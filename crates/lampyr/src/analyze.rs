@@ -13,22 +13,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lampyr_analytics::{AnalyzeConfig, Analyzer, InputReport};
 use lampyr_ingest::{Format, Item, ReadOptions};
 
-use crate::cli::{AnalyzeArgs, FormatArg, EXIT_CONFIG, EXIT_STRICT};
+use crate::cli::{AnalyzeArgs, FormatArg, EXIT_STRICT};
 use crate::{config, summary};
 
 /// Bad entries printed in full before the rest are only counted.
 const MAX_PRINTED_SKIPS: u64 = 20;
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match &args.config {
-        Some(path) => match config::load(path)? {
-            Ok(cfg) => cfg,
-            Err(msg) => {
-                eprintln!("{msg}");
-                return Ok(ExitCode::from(EXIT_CONFIG));
-            }
-        },
-        None => config::Config::default(),
+    let cfg = match config::load_or_default(args.config.as_deref())? {
+        Ok(cfg) => cfg,
+        Err(code) => return Ok(code),
     };
     let format = match args.format {
         FormatArg::Auto => Format::Auto,

@@ -12,7 +12,7 @@ use lampyr_classify::json;
 use lampyr_classify::mask::{mask_value, MaskStrategy};
 use lampyr_classify::{Classifier, ClassifyOptions};
 
-use crate::cli::{ClassifyArgs, EXIT_CONFIG};
+use crate::cli::ClassifyArgs;
 use crate::config;
 
 /// Bytes read from stdin at most.
@@ -31,15 +31,9 @@ struct Finding {
 }
 
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match &args.config {
-        Some(path) => match config::load(path)? {
-            Ok(cfg) => cfg,
-            Err(msg) => {
-                eprintln!("{msg}");
-                return Ok(ExitCode::from(EXIT_CONFIG));
-            }
-        },
-        None => config::Config::default(),
+    let cfg = match config::load_or_default(args.config.as_deref())? {
+        Ok(cfg) => cfg,
+        Err(code) => return Ok(code),
     };
     let grading = cfg.classify.grading();
     let mut input = Vec::new();

@@ -341,6 +341,20 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
 }
 
 /// Loads and validates a file, formatting all errors into one message.
+/// The config of a command: the file given with `--config`, or the defaults. `Ok(Err(code))`
+/// when the file is invalid (its errors already printed on stderr).
+pub fn load_or_default(
+    path: Option<&Path>,
+) -> anyhow::Result<Result<Config, std::process::ExitCode>> {
+    let Some(path) = path else {
+        return Ok(Ok(Config::default()));
+    };
+    Ok(load(path)?.map_err(|msg| {
+        eprintln!("{msg}");
+        std::process::ExitCode::from(crate::cli::EXIT_CONFIG)
+    }))
+}
+
 pub fn load(path: &Path) -> anyhow::Result<Result<Config, String>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

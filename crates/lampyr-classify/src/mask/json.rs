@@ -560,12 +560,6 @@ fn scan_literal(body: &[u8], start: usize, lit: &[u8]) -> Result<usize, MaskErro
     Ok(start + lit.len())
 }
 
-fn hex4(s: &[u8]) -> u32 {
-    s.iter().fold(0, |acc, &b| {
-        acc * 16 + char::from(b).to_digit(16).unwrap_or(0)
-    })
-}
-
 /// Decode the escapes of an already validated string body.
 fn decode_string(raw: &str) -> String {
     if !raw.contains('\\') {
@@ -590,23 +584,9 @@ fn decode_string(raw: &str) -> String {
             b'r' => out.push('\r'),
             b't' => out.push('\t'),
             b'u' => {
-                let unit = hex4(bytes.get(i..i + 4).unwrap_or_default());
-                i += 4;
-                let c = if (0xD800..0xDC00).contains(&unit)
-                    && bytes.get(i) == Some(&b'\\')
-                    && bytes.get(i + 1) == Some(&b'u')
-                {
-                    let low = hex4(bytes.get(i + 2..i + 6).unwrap_or_default());
-                    if (0xDC00..0xE000).contains(&low) {
-                        i += 6;
-                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-                    } else {
-                        None
-                    }
-                } else {
-                    char::from_u32(unit)
-                };
-                out.push(c.unwrap_or('\u{FFFD}'));
+                let (c, used) = crate::json::unicode_escape(bytes, i).unwrap_or(('\u{FFFD}', 4));
+                i += used;
+                out.push(c);
             }
             other => out.push(char::from(other)),
         }
