@@ -319,8 +319,18 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         }
     }
 
+    // Plain digit runs are the commonest values (amounts, timestamps, ids): a leading-digit
+    // test says which validators can pass before any of them runs.
+    let lead = v.as_bytes()[0];
+    let mobile_possible = !plain
+        || (nd == 11 && lead == b'1')
+        || (nd == 13 && v.starts_with("86"))
+        || (nd == 15 && v.starts_with("0086"));
+    let landline_possible = !plain || lead == b'0';
+    let card_possible = !plain || matches!(lead, b'2'..=b'6' | b'9');
+
     // Mainland numbers.
-    if (11..=17).contains(&nd) {
+    if (11..=17).contains(&nd) && mobile_possible {
         if let Some(m) = cn_phone::cn_mobile(v) {
             let base = if m.strict_segment { 0.7 } else { 0.4 };
             let agree = h.any(C::Mobile) || h.any(C::Phone);
@@ -328,7 +338,7 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             return;
         }
     }
-    if (9..=16).contains(&nd) && !plus || v.starts_with("+86") {
+    if ((9..=16).contains(&nd) && !plus && landline_possible) || v.starts_with("+86") {
         if let Some(l) = cn_phone::cn_landline(v) {
             let base = if l.area_known && !plain { 0.7 } else { 0.35 };
             let agree = h.any(C::Phone) || h.any(C::Mobile);
@@ -367,7 +377,7 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             return;
         }
     }
-    if (12..=19).contains(&nd) {
+    if (12..=19).contains(&nd) && card_possible {
         if let Some(_brand) = card::bank_card(v) {
             let agree = h.any(C::BankCard);
             push(out, T::BankCard, 0.6 + ctx(h, agree, 0.35));
