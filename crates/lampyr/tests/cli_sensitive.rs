@@ -697,6 +697,32 @@ fn analyze_labels_the_expected_locations_and_nothing_on_hard_negatives() {
             );
         }
     }
+    // The OpenAPI export lists each operation's sensitive locations as the report does.
+    let doc: Value = read_json(&openapi);
+    let op = &doc["paths"]["/api/v1/patients"]["get"];
+    let listed: Vec<(String, String, String)> = op["x-lampyr-sensitive"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no x-lampyr-sensitive on GET /api/v1/patients: {op:#}"))
+        .iter()
+        .map(|i| {
+            (
+                i["in"].as_str().unwrap().to_string(),
+                i["field"].as_str().unwrap().to_string(),
+                i["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let in_report = labels(endpoint(&report, "GET", "/api/v1/patients"));
+    let from_openapi: BTreeSet<(String, String, String)> = listed.iter().cloned().collect();
+    assert_eq!(
+        from_openapi, in_report,
+        "OpenAPI and report disagree on GET /api/v1/patients"
+    );
+    assert!(listed.contains(&(
+        "response.body".to_string(),
+        "data.list[].idCard".to_string(),
+        "cn_resident_id".to_string()
+    )));
     // The public booking form carries no credential.
     let booking = endpoint(&report, "POST", "/api/v1/appointments");
     assert!(
