@@ -97,11 +97,15 @@ impl Shape {
 
 /// Detects every type `value` may be, given its key context; appends to `out`.
 pub fn detect(value: &str, hints: &Hints, out: &mut Vec<Detection>) {
-    let v = value.trim();
+    let v = trim(value);
     if v.is_empty() {
         return;
     }
-    let offset = (value.len() - value.trim_start().len()) as u32;
+    let offset = if v.len() == value.len() {
+        0
+    } else {
+        (value.len() - value.trim_start().len()) as u32
+    };
     let shape = Shape::of(v);
     let before = out.len();
     if shape.stars >= 2 && shape.stars * 4 >= shape.chars.min(12) {
@@ -124,6 +128,15 @@ pub fn detect(value: &str, hints: &Hints, out: &mut Vec<Detection>) {
             d.start += offset;
             d.end += offset;
         }
+    }
+}
+
+/// `str::trim` with a fast path: most values start and end with a visible ASCII character and
+/// need no Unicode decoding at either end.
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 

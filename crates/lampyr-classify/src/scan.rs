@@ -439,7 +439,7 @@ impl Classifier {
         value: &str,
         record: Option<u32>,
     ) {
-        if value.trim().is_empty() {
+        if crate::detect::trim(value).is_empty() {
             return;
         }
         // The location first: its key context is computed once per exchange.
