@@ -270,8 +270,10 @@ fn whole(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
     }
 
     // Latin person names.
-    if s.digits == 0 && s.upper >= 1 && s.lower >= 1 && s.spaces <= 4 && s.at == 0 && s.chars <= 60
-    {
+    // Names are capitalised words; all-capital ones (`SARAH OCONNOR` on a card) only under a
+    // key that names a person.
+    let cased = s.lower >= 1 || (h.any(C::Name) || h.leaf(C::BareName)) && s.upper >= 2;
+    if s.digits == 0 && s.upper >= 1 && cased && s.spaces <= 4 && s.at == 0 && s.chars <= 60 {
         if let Some(conf) = person_name::person_name(v) {
             let person_key = h.any(C::Name) && !h.leaf(C::ThingName);
             let any_name_key = person_key || h.leaf(C::BareName);
@@ -497,6 +499,11 @@ fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         push(out, T::CnMedicalRecord, 0.85);
         return;
     }
+    // Hospital numbering (`MR2017987877`, `ZY19960532`: 病历 / 住院 / 门诊 prefixes) is weak
+    // evidence on its own; a column of it is promoted at the field level.
+    if !h.negative() && s.spaces == 0 && medical_prefix(v) {
+        push(out, T::CnMedicalRecord, 0.35);
+    }
     if h.any(C::Birth) && s.digits >= 6 {
         if let Some(d) = date::parse_date(v) {
             if date::plausible_birth(&d, this_year()) {
@@ -504,6 +511,15 @@ fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             }
         }
     }
+}
+
+/// `MR`, `ZY` or `MZ` followed by 6–12 digits.
+fn medical_prefix(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 8
+        && b.len() <= 14
+        && matches!(&b[..2], b"MR" | b"ZY" | b"MZ")
+        && b[2..].iter().all(u8::is_ascii_digit)
 }
 
 fn cjk(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {

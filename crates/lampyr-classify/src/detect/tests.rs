@@ -81,6 +81,27 @@ fn international_identifiers() {
 }
 
 #[test]
+fn pinyin_keys_name_their_types() {
+    is("brid", "ZY2021423401", T::CnMedicalRecord);
+    is("jbbm", "K35.800x001", T::Icd10Code);
+    is("hxzh", "H12345678", T::CnHkMacauPermit);
+    is("sfzhm", "11010519491231002X", T::CnResidentId);
+    is("jd", "116.397128", T::GeoCoordinates);
+    is("zfmm", "849993", T::Password);
+}
+
+#[test]
+fn hospital_numbers_alone_are_only_weak_evidence() {
+    let mut out = Vec::new();
+    detect("MR2017987877", &Hints::of_key("value"), &mut out);
+    let d = out
+        .iter()
+        .find(|d| d.ty == T::CnMedicalRecord)
+        .expect("weak evidence");
+    assert!(d.score < HIT && d.score >= 0.3, "{d:?}");
+}
+
+#[test]
 fn parents_give_context() {
     assert_eq!(
         best("code", "lastDiagnosis", "G43.9").map(|b| b.0),
