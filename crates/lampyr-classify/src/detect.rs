@@ -362,7 +362,10 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
         }
     }
     if plus || !plain {
-        if let Some(p) = phone_intl::intl_phone(v) {
+        // `400-820-8820` / `800-…` without a country code are Chinese service lines (an
+        // organisation's number, not a person's), written like NANP numbers.
+        let service_line = !plus && (v.starts_with("400") || v.starts_with("800"));
+        if let Some(p) = phone_intl::intl_phone(v).filter(|_| !service_line) {
             let base = if p.international { 0.7 } else { 0.3 };
             let agree = h.any(C::Phone) || h.any(C::Mobile);
             push(out, T::Phone, base + ctx(h, agree, 0.3));

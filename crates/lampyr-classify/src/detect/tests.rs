@@ -150,6 +150,8 @@ fn hard_negatives_stay_clean() {
     );
     none("tracking_number", "753292984703");
     none("specimenBarcode", "9997448");
+    none("tel", "400-820-8820");
+    none("hotline", "95588");
 }
 
 #[test]
