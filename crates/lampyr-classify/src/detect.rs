@@ -303,8 +303,6 @@ fn numeric(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
     let nd = s.digits;
     let plain = s.chars == nd;
     let plus = v.starts_with('+');
-    let has_x = false;
-    let _ = has_x;
 
     // Decimal numbers: coordinates need a key that says so (a BMI looks like a latitude).
     if s.dots == 1 && s.spaces + s.commas == 0 && s.dashes <= 1 && !plus {
@@ -462,9 +460,6 @@ fn alnum(v: &str, s: &Shape, h: &Hints, out: &mut Vec<Detection>) {
             0.75 + ctx(h, h.any(C::Iban) || h.any(C::BankCard), 0.2),
         );
         return;
-    }
-    if s.chars == 15 && s.dashes >= 2 {
-        if let Some(_f) = ssn::us_ssn(v) {}
     }
     // Documents: the shapes are common (tickets, SKUs), so they need a key that names them.
     if s.spaces == 0 && (7..=12).contains(&compact_len) {
