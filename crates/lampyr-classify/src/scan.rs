@@ -120,9 +120,9 @@ pub struct ClassifyOptions {
 #[derive(Debug, Default)]
 pub struct Classifier {
     disabled: [bool; SensitiveType::ALL.len()],
-    hints: HashMap<u64, (Span, Hints), FnvBuild>,
-    index: HashMap<u64, usize, FnvBuild>,
-    memo: HashMap<u64, Memo, FnvBuild>,
+    hints: HashMap<u64, (Span, Hints), PassThroughBuild>,
+    index: HashMap<u64, usize, PassThroughBuild>,
+    memo: HashMap<u64, Memo, PassThroughBuild>,
     walk: json::WalkBuffers,
     pool: Vec<FieldObs>,
     detections: Vec<Detection>,
@@ -133,7 +133,7 @@ pub struct Classifier {
 /// A fast 64-bit hash over parts, eight bytes at a time (multiply-rotate): cache and index
 /// keys. It is not collision resistant, so every lookup compares the stored text too: a value
 /// crafted to collide with a harmless one gets its own detection, not the harmless one's.
-fn fnv(parts: &[&[u8]]) -> u64 {
+fn fast_hash(parts: &[&[u8]]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
@@ -155,9 +155,9 @@ fn fnv(parts: &[&[u8]]) -> u64 {
 
 /// The keys are already hashes: pass them through.
 #[derive(Debug, Default, Clone, Copy)]
-struct FnvBuild;
+struct PassThroughBuild;
 
-impl std::hash::BuildHasher for FnvBuild {
+impl std::hash::BuildHasher for PassThroughBuild {
     type Hasher = PassThrough;
     fn build_hasher(&self) -> PassThrough {
         PassThrough(0)
@@ -376,7 +376,7 @@ impl Classifier {
     }
 
     fn hints_for(&mut self, key: &str, parent: &str) -> Hints {
-        let id = fnv(&[key.as_bytes(), parent.as_bytes()]);
+        let id = fast_hash(&[key.as_bytes(), parent.as_bytes()]);
         if let Some((span, h)) = self.hints.get(&id) {
             if self.arena_eq(*span, &[key, "\0", parent]) {
                 return *h;
@@ -443,7 +443,7 @@ impl Classifier {
             return;
         }
         // The location first: its key context is computed once per exchange.
-        let id = fnv(&[&[place as u8], field.as_bytes()]);
+        let id = fast_hash(&[&[place as u8], field.as_bytes()]);
         let found = match self.index.get(&id) {
             Some(&i) if st.fields[i].place == place && st.fields[i].field == field => Some(i),
             // A colliding name: find the location the slow way.
@@ -484,7 +484,7 @@ impl Classifier {
         // Values repeat (tokens on every request, enum words, the same record in many
         // responses): the same value under the same key context is detected once.
         if value.len() <= MAX_MEMO_VALUE {
-            let id = fnv(&[&hints.bits().to_le_bytes(), value.as_bytes()]);
+            let id = fast_hash(&[&hints.bits().to_le_bytes(), value.as_bytes()]);
             let hit = self
                 .memo
                 .get(&id)
