@@ -311,7 +311,9 @@ fn literal(b: &[u8], i: &mut usize, word: &[u8]) -> Result<(), WalkError> {
 fn read_string<'a>(doc: &'a str, i: &mut usize) -> Result<Cow<'a, str>, WalkError> {
     let b = doc.as_bytes();
     let start = *i + 1;
-    let j = start + find_stop(&b[start.min(b.len())..]).unwrap_or(b.len() - start.min(b.len()));
+    let j = start
+        + lampyr_core::json_text::find_string_stop(&b[start.min(b.len())..])
+            .unwrap_or(b.len() - start.min(b.len()));
     match b.get(j) {
         Some(b'"') => {
             *i = j + 1;
@@ -320,33 +322,6 @@ fn read_string<'a>(doc: &'a str, i: &mut usize) -> Result<Cow<'a, str>, WalkErro
         Some(b'\\') => read_escaped(doc, start, i),
         _ => Err(WalkError::Malformed(j)),
     }
-}
-
-/// Position of the first `"`, `\\` or control character, eight bytes at a time (the "has a
-/// zero byte" bit trick: the lowest flagged byte is always a true match), then bytewise.
-fn find_stop(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w);
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x))
-            & HIGH;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|p| i + p)
 }
 
 fn read_escaped<'a>(doc: &'a str, start: usize, i: &mut usize) -> Result<Cow<'a, str>, WalkError> {

@@ -8,6 +8,7 @@
 mod body;
 mod exchange;
 mod headers;
+pub mod json_text;
 mod redact;
 
 pub use body::{Body, BodyLimits, DEFAULT_MAX_BODY};

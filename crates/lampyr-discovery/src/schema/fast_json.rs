@@ -17,50 +17,12 @@
 
 use std::borrow::Cow;
 
+use lampyr_core::json_text::find_string_stop as find_stop;
+
 use super::{is_id_like_key, is_secret_key, Cx, Format, Node, MAX_KEY_LEN, MAX_PROPERTIES};
 
 /// serde_json's default nesting limit.
 const RECURSION_LIMIT: usize = 128;
-
-/// Bytes that end a run of plain string content: `"`, `\\` and control characters.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Position of the first `"`, `\\` or control character: eight bytes at a time (the classic
-/// "has zero byte" bit trick; the lowest flagged byte is always a true match), then bytewise.
-fn find_stop(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x);
-        let found = found & HIGH;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b[i..]
-        .iter()
-        .position(|&c| STOP[usize::from(c)])
-        .map(|p| i + p)
-}
 
 /// Exact powers of ten as `f64`.
 const POW10: [f64; 23] = [
