@@ -130,7 +130,7 @@ pub fn walk_with<'a>(
                 }
                 b'-' | b'0'..=b'9' => {
                     let start = i;
-                    i = number_end(b, i).ok_or(WalkError::Malformed(i))?;
+                    i = number_end(b, i).map_err(|(at, _)| WalkError::Malformed(at))?;
                     emit(
                         stack,
                         path,
@@ -262,34 +262,40 @@ fn emit<'a>(
     });
 }
 
-/// End of the JSON number starting at `i`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
-    let digits = |b: &[u8], mut i: usize| {
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
+/// End of the JSON number starting at `start`
+/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`), or the offset where it breaks and why.
+/// Shared with the JSON masker, whose errors name the reason.
+pub(crate) fn number_end(b: &[u8], start: usize) -> Result<usize, (usize, &'static str)> {
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let digits_from = |mut i: usize, reason: &'static str| {
+        if !digit_at(i) {
+            return Err((i, reason));
+        }
+        while digit_at(i) {
             i += 1;
         }
-        (i > start).then_some(i)
+        Ok(i)
     };
+    let mut i = start;
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = digits(b, i)?,
-        _ => return None,
-    }
+    i = if b.get(i) == Some(&b'0') {
+        i + 1
+    } else {
+        digits_from(i, "expected a digit")?
+    };
     if b.get(i) == Some(&b'.') {
-        i = digits(b, i + 1)?;
+        i = digits_from(i + 1, "expected a digit after the decimal point")?;
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        i = digits(b, i)?;
+        i = digits_from(i, "expected a digit in the exponent")?;
     }
-    Some(i)
+    Ok(i)
 }
 
 fn skip_ws(b: &[u8], i: &mut usize) {

@@ -521,8 +521,8 @@ impl Classifier {
             dets.dedup_by_key(|d| d.ty);
         }
         for d in &dets {
-            let t = match obs.types.iter_mut().position(|t| t.ty == d.ty) {
-                Some(i) => &mut obs.types[i],
+            let i = match obs.types.iter().position(|t| t.ty == d.ty) {
+                Some(i) => i,
                 None => {
                     obs.types.push(TypeObs {
                         ty: d.ty,
@@ -531,9 +531,10 @@ impl Classifier {
                         score_sum: 0.0,
                         sample: None,
                     });
-                    obs.types.last_mut().expect("just pushed")
+                    obs.types.len() - 1
                 }
             };
+            let t = &mut obs.types[i];
             if d.score >= HIT {
                 t.hits += 1;
                 t.score_sum += d.score;

@@ -64,19 +64,10 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let is_json = matches!(trimmed.bytes().next(), Some(b'{' | b'['))
         && serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok();
     if is_json {
-        let mut leaves = Vec::new();
         let _ = json::walk(trimmed, |leaf| {
-            leaves.push((
-                leaf.path.to_string(),
-                leaf.key.to_string(),
-                leaf.parent.to_string(),
-                leaf.value.into_owned(),
-            ));
+            let dets = classifier.classify_value(leaf.key, leaf.parent, &leaf.value);
+            add(leaf.path, &leaf.value, dets);
         });
-        for (path, key, parent, value) in leaves {
-            let dets = classifier.classify_value(&key, &parent, &value);
-            add(&path, &value, dets);
-        }
     } else {
         let key = args.key.as_deref().unwrap_or("");
         for line in trimmed.lines().filter(|l| !l.trim().is_empty()) {

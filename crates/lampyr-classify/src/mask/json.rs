@@ -468,6 +468,9 @@ fn close(frames: &mut Vec<Frame>, live: &mut Vec<u32>) {
 fn scan_string(body: &[u8], start: usize) -> Result<(usize, &str), MaskError> {
     let mut i = start + 1;
     loop {
+        // Plain content up to the next quote, backslash or control character in one step.
+        i += lampyr_core::json_text::find_string_stop(body.get(i..).unwrap_or_default())
+            .unwrap_or(body.len().saturating_sub(i));
         let Some(&b) = body.get(i) else {
             return Err(malformed(body.len(), "unterminated string"));
         };
@@ -512,36 +515,7 @@ fn scan_string(body: &[u8], start: usize) -> Result<(usize, &str), MaskError> {
 
 /// Validate the number starting at `start`; returns the offset after it.
 fn scan_number(body: &[u8], start: usize) -> Result<usize, MaskError> {
-    let digit_at = |i: usize| body.get(i).is_some_and(u8::is_ascii_digit);
-    let digits_from = |mut i: usize, reason: &'static str| {
-        if !digit_at(i) {
-            return Err(malformed(i, reason));
-        }
-        while digit_at(i) {
-            i += 1;
-        }
-        Ok(i)
-    };
-    let mut i = start;
-    if body.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    i = if body.get(i) == Some(&b'0') {
-        i + 1
-    } else {
-        digits_from(i, "expected a digit")?
-    };
-    if body.get(i) == Some(&b'.') {
-        i = digits_from(i + 1, "expected a digit after the decimal point")?;
-    }
-    if matches!(body.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(body.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        i = digits_from(i, "expected a digit in the exponent")?;
-    }
-    Ok(i)
+    crate::json::number_end(body, start).map_err(|(at, reason)| malformed(at, reason))
 }
 
 fn scan_literal(body: &[u8], start: usize, lit: &[u8]) -> Result<usize, MaskError> {
