@@ -69,6 +69,13 @@ pub(crate) fn valid_ymd(y: u16, m: u8, d: u8) -> bool {
     d >= 1 && d <= days_in_month(y, m)
 }
 
+/// The entries of a bundled word list: one per line, blank lines and `#` comments skipped.
+pub(crate) fn word_list(raw: &'static str) -> impl Iterator<Item = &'static str> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
