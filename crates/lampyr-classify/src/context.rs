@@ -175,8 +175,7 @@ fn lookup(word: &str) -> Option<Concept> {
         .get_or_init(|| {
             let mut m = std::collections::HashMap::new();
             for (w, c) in WORDS {
-                // First rule wins, so a word listed twice keeps its first meaning.
-                m.entry(*w).or_insert(*c);
+                m.insert(*w, *c);
             }
             m
         })
@@ -259,6 +258,14 @@ mod tests {
         assert!(!Hints::of_key("productName").leaf(Concept::Name));
         assert!(!Hints::of_key("bank_name").leaf(Concept::Name));
         assert!(Hints::of_key("value").leaf_is_empty());
+    }
+
+    #[test]
+    fn every_word_has_one_meaning() {
+        let mut seen = std::collections::HashSet::new();
+        for (w, _) in WORDS.iter().chain(CJK_WORDS) {
+            assert!(seen.insert(*w), "{w} is listed twice");
+        }
     }
 
     #[test]

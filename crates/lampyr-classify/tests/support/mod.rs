@@ -1,32 +1,18 @@
-//! Property tests of the classifier on hostile and random input.
-//!
-//! - `Classifier::scan` never panics, whatever the exchange: arbitrary body bytes, arbitrary
-//!   JSON documents, nesting up to 300 levels, huge strings, arbitrary header names and values,
-//!   arbitrary paths and queries; and what it returns is internally consistent.
-//! - Every `Detection` range lies inside its value, on char boundaries.
-//! - `json::walk` agrees with serde_json on which documents are valid (documents within the
-//!   depth limit) and visits exactly the string and number leaves serde_json sees, in order,
-//!   with the same path, key, parent and record index.
-//! - Scanning the same exchange twice, or after other exchanges, gives the same `ExchangeScan`.
-//! - A masked sample never contains the clear value it stands for (values with at least six
-//!   alphanumerics).
-//!
-//! 64 cases per property by default (PROPTEST_CASES=N searches harder); the huge-input
-//! properties run fewer.
+//! Generators and oracles shared by the classifier's property tests: random and hand-written
+//! JSON documents, sensitive values, hostile exchanges, and what serde_json sees in a document.
+#![allow(dead_code)] // each test file uses a part
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 
-use lampyr_classify::context::Hints;
-use lampyr_classify::json::{self, WalkError, MAX_DEPTH};
+use lampyr_classify::json::{self, WalkError};
 use lampyr_classify::scan::MAX_FIELDS_PER_EXCHANGE;
-use lampyr_classify::{detect, Classifier, ClassifyOptions, ExchangeScan, SensitiveType};
+use lampyr_classify::{ExchangeScan, SensitiveType};
 use lampyr_core::{Body, Exchange, Headers, Request, Response};
 use proptest::prelude::*;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-fn cases() -> u32 {
+pub fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -37,7 +23,7 @@ fn cases() -> u32 {
 // Values that look sensitive, and the pieces free text is made of.
 
 /// A GB 11643 resident ID from its first 17 digits.
-fn resident_id(body: &str) -> String {
+pub fn resident_id(body: &str) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body
         .chars()
@@ -48,7 +34,7 @@ fn resident_id(body: &str) -> String {
 }
 
 /// A Luhn-valid number from all digits but the last.
-fn luhn(body: &str) -> String {
+pub fn luhn(body: &str) -> String {
     let sum: u32 = body
         .chars()
         .rev()
@@ -66,7 +52,7 @@ fn luhn(body: &str) -> String {
 }
 
 /// One value of a sensitive shape (valid checksums), from a small alphabet of forms.
-fn sensitive_value() -> impl Strategy<Value = String> {
+pub fn sensitive_value() -> impl Strategy<Value = String> {
     prop_oneof![
         (1950u32..2020, 1u32..13, 1u32..29, 0u32..1000).prop_map(|(y, m, d, s)| resident_id(
             &format!("110105{y}{m:02}{d:02}{s:03}")
@@ -103,7 +89,7 @@ fn sensitive_value() -> impl Strategy<Value = String> {
 
 /// Pieces that stress boundaries in free text: multibyte characters next to digits, separators
 /// the phone and e-mail finders key on, an `X` after 17 digits.
-fn fragment() -> impl Strategy<Value = String> {
+pub fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => sensitive_value(),
         1 => "[0-9]{1,20}",
@@ -119,12 +105,12 @@ fn fragment() -> impl Strategy<Value = String> {
 }
 
 /// Free text made of fragments.
-fn text() -> impl Strategy<Value = String> {
+pub fn text() -> impl Strategy<Value = String> {
     prop::collection::vec(fragment(), 0..12).prop_map(|v| v.concat())
 }
 
 /// A value: a sensitive one, free text, or anything.
-fn value() -> impl Strategy<Value = String> {
+pub fn value() -> impl Strategy<Value = String> {
     prop_oneof![
         2 => sensitive_value(),
         2 => text(),
@@ -133,7 +119,7 @@ fn value() -> impl Strategy<Value = String> {
 }
 
 /// Keys that carry context (and look-alikes), or anything.
-fn key() -> impl Strategy<Value = String> {
+pub fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec![
             "idCard", "id_card", "mobile", "phone", "tel", "name", "userName", "realName",
@@ -151,7 +137,7 @@ fn key() -> impl Strategy<Value = String> {
 // JSON documents written by hand, so duplicate keys, escapes and whitespace vary.
 
 #[derive(Debug, Clone)]
-enum J {
+pub enum J {
     Null,
     Bool(bool),
     /// Number text, valid JSON grammar.
@@ -163,13 +149,13 @@ enum J {
 
 /// How a document is written: whitespace and escaping.
 #[derive(Debug, Clone, Copy)]
-struct Style {
-    pretty: bool,
+pub struct Style {
+    pub pretty: bool,
     /// Escape every non-ASCII character as `\uXXXX` (surrogate pairs above the BMP).
-    ascii: bool,
+    pub ascii: bool,
 }
 
-fn write_str(out: &mut String, s: &str, style: Style) {
+pub fn write_str(out: &mut String, s: &str, style: Style) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -192,7 +178,7 @@ fn write_str(out: &mut String, s: &str, style: Style) {
 }
 
 impl J {
-    fn write(&self, out: &mut String, style: Style, depth: usize) {
+    pub fn write(&self, out: &mut String, style: Style, depth: usize) {
         let nl = |out: &mut String, d: usize| {
             if style.pretty {
                 out.push('\n');
@@ -240,7 +226,7 @@ impl J {
         }
     }
 
-    fn text(&self, style: Style) -> String {
+    pub fn text(&self, style: Style) -> String {
         let mut s = String::new();
         if style.pretty {
             s.push_str(" \r\n\t");
@@ -253,7 +239,7 @@ impl J {
     }
 }
 
-fn number() -> impl Strategy<Value = String> {
+pub fn number() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
         any::<u64>().prop_map(|n| n.to_string()),
@@ -262,7 +248,7 @@ fn number() -> impl Strategy<Value = String> {
     ]
 }
 
-fn json_doc() -> impl Strategy<Value = J> {
+pub fn json_doc() -> impl Strategy<Value = J> {
     let leaf = prop_oneof![
         Just(J::Null),
         any::<bool>().prop_map(J::Bool),
@@ -277,12 +263,12 @@ fn json_doc() -> impl Strategy<Value = J> {
     })
 }
 
-fn style() -> impl Strategy<Value = Style> {
+pub fn style() -> impl Strategy<Value = Style> {
     (any::<bool>(), any::<bool>()).prop_map(|(pretty, ascii)| Style { pretty, ascii })
 }
 
 /// `depth` nested containers (arrays, objects or a mix) around a leaf, closed or not.
-fn deep_doc() -> impl Strategy<Value = (String, usize, bool)> {
+pub fn deep_doc() -> impl Strategy<Value = (String, usize, bool)> {
     (0usize..=300, any::<u64>(), any::<bool>(), value()).prop_map(|(depth, bits, closed, leaf)| {
         let mut open = String::new();
         let mut close = String::new();
@@ -312,7 +298,7 @@ fn deep_doc() -> impl Strategy<Value = (String, usize, bool)> {
 }
 
 /// A document and a few random edits of it (the walker must agree on broken documents too).
-fn edited_doc() -> impl Strategy<Value = String> {
+pub fn edited_doc() -> impl Strategy<Value = String> {
     (
         json_doc(),
         style(),
@@ -347,27 +333,27 @@ fn edited_doc() -> impl Strategy<Value = String> {
 // What serde_json sees: the leaves in document order, with path, key, parent and record.
 
 #[derive(Debug, Clone, PartialEq)]
-enum LeafValue {
+pub enum LeafValue {
     Str(String),
     Num(f64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct Seen {
-    path: String,
-    key: String,
-    parent: String,
-    value: LeafValue,
-    record: Option<u32>,
+pub struct Seen {
+    pub path: String,
+    pub key: String,
+    pub parent: String,
+    pub value: LeafValue,
+    pub record: Option<u32>,
 }
 
-enum Frame {
+pub enum Frame {
     Obj(String),
     Arr(u32),
 }
 
 #[derive(Default)]
-struct State {
+pub struct State {
     path: String,
     frames: Vec<Frame>,
     leaves: Vec<Seen>,
@@ -397,7 +383,7 @@ impl State {
 }
 
 #[derive(Clone, Copy)]
-struct Node<'s>(&'s RefCell<State>);
+pub struct Node<'s>(&'s RefCell<State>);
 
 impl<'de> DeserializeSeed<'de> for Node<'_> {
     type Value = ();
@@ -480,7 +466,7 @@ impl<'de> Visitor<'de> for Node<'_> {
 }
 
 /// The leaves serde_json reports, or None when it rejects the document.
-fn serde_leaves(doc: &str) -> Option<Vec<Seen>> {
+pub fn serde_leaves(doc: &str) -> Option<Vec<Seen>> {
     let st = RefCell::new(State::default());
     let mut de = serde_json::Deserializer::from_str(doc);
     Node(&st).deserialize(&mut de).ok()?;
@@ -489,7 +475,7 @@ fn serde_leaves(doc: &str) -> Option<Vec<Seen>> {
 }
 
 /// What the walker reports: (leaf, leaf text) in order, and its result.
-fn walk_leaves(doc: &str) -> (Vec<(Seen, String)>, Result<(), WalkError>) {
+pub fn walk_leaves(doc: &str) -> (Vec<(Seen, String)>, Result<(), WalkError>) {
     let mut out = Vec::new();
     let result = json::walk(doc, |l| {
         let text = l.value.to_string();
@@ -507,7 +493,7 @@ fn walk_leaves(doc: &str) -> (Vec<(Seen, String)>, Result<(), WalkError>) {
     (out, result)
 }
 
-fn same_leaf(walked: &(Seen, String), seen: &Seen) -> bool {
+pub fn same_leaf(walked: &(Seen, String), seen: &Seen) -> bool {
     let (w, text) = walked;
     let value_ok = match &seen.value {
         LeafValue::Str(s) => s == text,
@@ -523,7 +509,7 @@ fn same_leaf(walked: &(Seen, String), seen: &Seen) -> bool {
         && w.record == seen.record
 }
 
-fn max_depth(doc: &str) -> usize {
+pub fn max_depth(doc: &str) -> usize {
     // Brackets inside strings count too: an over-estimate, which only skips documents.
     let (mut d, mut max) = (0usize, 0usize);
     for b in doc.bytes() {
@@ -542,7 +528,7 @@ fn max_depth(doc: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Exchanges.
 
-const MEDIA: &[&str] = &[
+pub const MEDIA: &[&str] = &[
     "application/json",
     "application/json; charset=utf-8",
     "application/x-www-form-urlencoded",
@@ -551,7 +537,7 @@ const MEDIA: &[&str] = &[
     "",
 ];
 
-fn exchange(
+pub fn exchange(
     path: String,
     query: Option<String>,
     headers: Vec<(String, String)>,
@@ -588,7 +574,7 @@ fn exchange(
     }
 }
 
-fn body() -> impl Strategy<Value = Vec<u8>> {
+pub fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..2048),
         (json_doc(), style()).prop_map(|(j, s)| j.text(s).into_bytes()),
@@ -605,7 +591,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn form(s: &str) -> String {
+pub fn form(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -617,7 +603,7 @@ fn form(s: &str) -> String {
     out
 }
 
-fn any_exchange() -> impl Strategy<Value = Exchange> {
+pub fn any_exchange() -> impl Strategy<Value = Exchange> {
     (
         prop_oneof![
             any::<String>(),
@@ -659,7 +645,7 @@ fn any_exchange() -> impl Strategy<Value = Exchange> {
 }
 
 /// What a scan must satisfy whatever the input.
-fn check_scan(scan: &ExchangeScan) -> Result<(), TestCaseError> {
+pub fn check_scan(scan: &ExchangeScan) -> Result<(), TestCaseError> {
     prop_assert!(scan.fields.len() <= MAX_FIELDS_PER_EXCHANGE);
     if scan.dropped_fields > 0 {
         prop_assert_eq!(scan.fields.len(), MAX_FIELDS_PER_EXCHANGE);
@@ -680,274 +666,4 @@ fn check_scan(scan: &ExchangeScan) -> Result<(), TestCaseError> {
     prop_assert!(scan.response_records <= values, "{:?}", scan);
     prop_assert_eq!(scan.response_records > 0, values > 0);
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Properties
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
-
-    #[test]
-    fn scan_never_panics_and_is_consistent(ex in any_exchange()) {
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        let scan = c.scan(&ex);
-        check_scan(&scan)?;
-    }
-
-    #[test]
-    fn scanning_is_deterministic(ex in any_exchange(), other in any_exchange()) {
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        let first = c.scan(&ex);
-        let again = c.scan(&ex);
-        prop_assert_eq!(&first, &again);
-        // A classifier that has seen other traffic (a warm key cache) agrees.
-        let mut warm = Classifier::new(&ClassifyOptions::default());
-        warm.scan(&other);
-        prop_assert_eq!(&first, &warm.scan(&ex));
-    }
-
-    #[test]
-    fn detections_lie_inside_the_value_on_char_boundaries(
-        v in value(),
-        k in key(),
-        parent in key(),
-    ) {
-        let hints = Hints::of_key(&k).with_parent(&parent);
-        let mut out = Vec::new();
-        detect::detect(&v, &hints, &mut out);
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        out.extend(c.classify_value(&k, &parent, &v));
-        for d in out {
-            let (s, e) = (d.start as usize, d.end as usize);
-            prop_assert!(s < e && e <= v.len(), "{:?} in {:?}", d, v);
-            prop_assert!(v.is_char_boundary(s) && v.is_char_boundary(e), "{:?} in {:?}", d, v);
-            prop_assert!((0.0..=1.0).contains(&d.score), "{:?}", d);
-        }
-    }
-
-    #[test]
-    fn walk_visits_the_leaves_serde_json_sees(doc in json_doc(), style in style()) {
-        let text = doc.text(style);
-        prop_assume!(max_depth(&text) < 100);
-        let seen = serde_leaves(&text);
-        prop_assert!(seen.is_some(), "serde_json rejects a generated document: {}", text);
-        let seen = seen.unwrap();
-        let (walked, result) = walk_leaves(&text);
-        prop_assert_eq!(result, Ok(()), "{}", text);
-        prop_assert_eq!(walked.len(), seen.len(), "{}", text);
-        for (w, s) in walked.iter().zip(&seen) {
-            prop_assert!(same_leaf(w, s), "walk {:?} vs serde {:?} in {}", w, s, text);
-        }
-    }
-
-    #[test]
-    fn walk_handles_deep_nesting((doc, depth, closed) in deep_doc()) {
-        let (walked, result) = walk_leaves(&doc);
-        if depth > MAX_DEPTH {
-            prop_assert!(matches!(result, Err(WalkError::TooDeep(_))), "{:?}", result);
-            prop_assert!(walked.is_empty());
-        } else if closed {
-            prop_assert_eq!(result, Ok(()));
-            prop_assert_eq!(walked.len(), 1);
-        } else {
-            prop_assert!(result.is_err() || depth == 0);
-            prop_assert!(walked.len() <= 1);
-        }
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        let ex = exchange("/".into(), None, vec![], "application/json", doc.clone().into_bytes(),
-            doc.into_bytes());
-        check_scan(&c.scan(&ex))?;
-    }
-
-    #[test]
-    fn masked_samples_never_hold_the_clear_value(
-        members in prop::collection::vec((key(), value()), 1..16),
-        query in prop::collection::vec((key(), value()), 0..6),
-        segs in prop::collection::vec(value(), 0..4),
-    ) {
-        // Unique keys so each location holds known values.
-        let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut obj = Vec::new();
-        for (i, (k, v)) in members.into_iter().enumerate() {
-            let k = format!("{k}{i}");
-            by_field.entry(k.clone()).or_default().push(v.clone());
-            obj.push((k, J::Str(v)));
-        }
-        let body = J::Obj(obj).text(Style { pretty: false, ascii: false });
-        let mut pairs = Vec::new();
-        for (i, (k, v)) in query.into_iter().enumerate() {
-            let k = format!("q{i}{k}");
-            pairs.push(format!("{}={}", form(&k), form(&v)));
-            by_field.entry(k).or_default().push(v);
-        }
-        let mut path = String::new();
-        for (i, s) in segs.iter().enumerate() {
-            path.push('/');
-            path.push_str(&form(s));
-            by_field.entry(i.to_string()).or_default().push(s.clone());
-        }
-        path.push_str("/end");
-        let ex = exchange(path, Some(pairs.join("&")), vec![], "application/json",
-            body.clone().into_bytes(), body.into_bytes());
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        let scan = c.scan(&ex);
-        for f in &scan.fields {
-            let Some(values) = by_field.get(&f.field) else { continue };
-            for t in &f.types {
-                let Some(sample) = &t.sample else { continue };
-                for v in values {
-                    let alnum = v.chars().filter(|c| c.is_alphanumeric()).count();
-                    if alnum >= 6 {
-                        prop_assert!(!sample.contains(v.trim()),
-                            "sample {:?} of {} at {:?} holds the value {:?}", sample, t.ty, f.field, v);
-                    }
-                }
-            }
-        }
-    }
-}
-
-proptest! {
-    // Huge inputs: a few cases are enough, each costs megabytes.
-    #![proptest_config(ProptestConfig::with_cases(cases().min(8)))]
-
-    #[test]
-    fn huge_strings_are_scanned_without_panic(
-        piece in text(),
-        sensitive in sensitive_value(),
-        n in 1usize..40_000,
-        kind in 0u8..4,
-    ) {
-        let piece = format!("{piece}{sensitive} ");
-        let reps = (n * 16 / piece.len().max(1)).max(1);
-        let huge = piece.repeat(reps.min(1 << 20));
-        let body = match kind {
-            0 => huge.clone().into_bytes(),
-            1 => J::Obj(vec![("remark".into(), J::Str(huge.clone()))])
-                .text(Style { pretty: false, ascii: false })
-                .into_bytes(),
-            2 => J::Arr(vec![J::Str(huge.clone()); 4])
-                .text(Style { pretty: false, ascii: true })
-                .into_bytes(),
-            _ => format!("remark={}", form(&huge)).into_bytes(),
-        };
-        let header = huge.chars().take(100_000).collect::<String>();
-        let ex = exchange(format!("/notes/{}", form(&header)), Some(format!("q={}", form(&header))),
-            vec![("X-Note".into(), header)], MEDIA[kind as usize % MEDIA.len()], body.clone(), body);
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        check_scan(&c.scan(&ex))?;
-        let mut out = Vec::new();
-        detect::detect(&huge, &Hints::of_key("remark"), &mut out);
-        for d in out {
-            prop_assert!(d.end as usize <= huge.len());
-            prop_assert!(huge.is_char_boundary(d.start as usize) && huge.is_char_boundary(d.end as usize));
-        }
-    }
-
-    /// Many leaves and many distinct keys: the per-exchange caps hold.
-    #[test]
-    fn wide_documents_respect_the_caps(n in 1usize..3000, seed in any::<u32>()) {
-        let obj: Vec<(String, J)> = (0..n)
-            .map(|i| (format!("k{seed}_{i}"), J::Str(format!("138{:08}", i))))
-            .collect();
-        let doc = J::Obj(obj).text(Style { pretty: false, ascii: false });
-        let ex = exchange("/".into(), None, vec![], "application/json", doc.clone().into_bytes(),
-            doc.into_bytes());
-        let mut c = Classifier::new(&ClassifyOptions::default());
-        let scan = c.scan(&ex);
-        check_scan(&scan)?;
-        prop_assert_eq!(scan.fields.len(), (2 * n).min(MAX_FIELDS_PER_EXCHANGE));
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases() * 4))]
-
-    /// On documents broken by a few edits (and arbitrary text), the walker and serde_json agree
-    /// on validity; where both accept, the leaves agree.
-    #[test]
-    fn walk_agrees_with_serde_json_on_validity(
-        doc in prop_oneof![3 => edited_doc(), 1 => any::<String>(), 1 => text()],
-    ) {
-        prop_assume!(max_depth(&doc) < 100);
-        let serde_ok = serde_json::from_str::<serde::de::IgnoredAny>(&doc).is_ok();
-        let (walked, result) = walk_leaves(&doc);
-        prop_assert_eq!(result.is_ok(), serde_ok, "walk {:?} on {:?}", result, doc);
-        if serde_ok && !doc.contains("\\u") {
-            if let Some(seen) = serde_leaves(&doc) {
-                prop_assert_eq!(walked.len(), seen.len(), "{:?}", doc);
-                for (w, s) in walked.iter().zip(&seen) {
-                    prop_assert!(same_leaf(w, s), "walk {:?} vs serde {:?} in {:?}", w, s, doc);
-                }
-            }
-        }
-    }
-}
-
-/// The number grammar, case by case: the walker must reject what RFC 8259 (and serde_json)
-/// reject.
-#[test]
-fn walk_rejects_malformed_numbers() {
-    let mut accepted = Vec::new();
-    for doc in [
-        "01",
-        "-",
-        "1.",
-        ".5",
-        "1e",
-        "1e+",
-        "1.2.3",
-        "--1",
-        "1-2",
-        "+1",
-        "[01]",
-        "{\"a\":1.}",
-        "[1e5e5]",
-        "-01",
-        "0x10",
-    ] {
-        assert!(
-            serde_json::from_str::<serde::de::IgnoredAny>(doc).is_err(),
-            "{doc}"
-        );
-        if json::walk(doc, |_| {}).is_ok() {
-            accepted.push(doc);
-        }
-    }
-    assert!(accepted.is_empty(), "json::walk accepts {accepted:?}");
-}
-
-#[test]
-fn walk_and_serde_agree_on_escapes_and_surrogates() {
-    // Valid escapes, a surrogate pair, every simple escape.
-    let doc = r#"{"a\u0062":"\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t","n":[-0,1E+2,0.5e-3]}"#;
-    let seen = serde_leaves(doc).expect("valid");
-    let (walked, result) = walk_leaves(doc);
-    assert_eq!(result, Ok(()));
-    assert_eq!(walked.len(), seen.len());
-    for (w, s) in walked.iter().zip(&seen) {
-        assert!(same_leaf(w, s), "{w:?} vs {s:?}");
-    }
-    // Grammar errors both reject.
-    for doc in [
-        "{\"a\":\"\\x\"}",
-        "{\"a\":\"\\u12\"}",
-        "[1,]",
-        "{\"a\":1,}",
-        "{,}",
-        "[\"a\" \"b\"]",
-        "{\"a\"}",
-        "nul",
-        "tru",
-        "\"\u{1}\"",
-        "[1]]",
-        "{}{}",
-    ] {
-        assert!(
-            serde_json::from_str::<serde::de::IgnoredAny>(doc).is_err(),
-            "{doc}"
-        );
-        assert!(json::walk(doc, |_| {}).is_err(), "walk accepts {doc:?}");
-    }
 }
