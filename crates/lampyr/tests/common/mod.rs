@@ -65,6 +65,7 @@ pub struct Run {
 
 /// `lampyr!(arg, ...)`: runs the binary from the repository root; each argument is anything
 /// that is `AsRef<OsStr>` (`&str`, `PathBuf`...).
+#[allow(unused_macros)] // not every test file runs the binary with arguments only
 macro_rules! lampyr {
     ($($arg:expr),* $(,)?) => {
         run_lampyr(&[$(&$arg as &dyn AsRef<std::ffi::OsStr>),*])
@@ -317,3 +318,5 @@ pub fn shuffle<T>(items: &mut [T], mut seed: u64) {
         items.swap(i, (seed % (i as u64 + 1)) as usize);
     }
 }
+
+pub mod sensitive;
