@@ -1,0 +1,1 @@
+//! Behaviour detectors over sliding windows per actor. (Skeleton.)

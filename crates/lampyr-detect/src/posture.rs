@@ -1,0 +1,1 @@
+//! API posture checks. (Skeleton.)

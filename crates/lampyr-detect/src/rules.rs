@@ -1,0 +1,84 @@
+//! Built-in rule families and the interface they share.
+//!
+//! The inspector ([`crate::inspect`]) finds every value of a request at its placement
+//! ([`crate::placement`]), normalises it once ([`crate::normalize`]) and hands each family a
+//! [`Value`] carrying every view a rule needs, so no family decodes anything itself. A family
+//! pushes [`RuleHit`]s; the inspector keeps those at or below the paranoia level, masks the
+//! fragment and adds their scores.
+
+use std::ops::Range;
+
+use crate::{Placement, Severity};
+
+/// Whether a value is a field name or a field's content (CRS: `ARGS_NAMES` vs `ARGS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A query, form, JSON, cookie or header name.
+    Name,
+    /// Content: a parameter value, a header value, a path segment, a raw body.
+    Content,
+}
+
+/// One request value, with the views the rules read.
+#[derive(Debug, Clone, Copy)]
+pub struct Value<'a> {
+    /// Where it is.
+    pub placement: &'a Placement,
+    /// Name or content.
+    pub kind: ValueKind,
+    /// The field name the value belongs to (empty for path segments and raw bodies).
+    pub key: &'a str,
+    /// As found on the wire (still percent-encoded where it was).
+    pub raw: &'a str,
+    /// Fully decoded: repeated URL decoding, HTML entities, JSON/JS escapes, full-width forms
+    /// and other compatibility characters to ASCII, NUL bytes removed. Case kept.
+    pub decoded: &'a str,
+    /// `decoded`, lower-cased, with SQL/C comments removed and whitespace runs collapsed to one
+    /// space (CRS `t:lowercase,t:removeComments,t:compressWhitespace`).
+    pub folded: &'a str,
+    /// `folded` with shell evasion removed: `\`, `'`, `"`, `^` dropped, `$IFS`/`${IFS}` and
+    /// `,`/`;` spacing normalised (CRS `t:cmdLine`).
+    pub cmdline: &'a str,
+    /// Set when `decoded` was base64 and this is a re-inspection of what it decodes to.
+    pub from_base64: bool,
+}
+
+/// What the whole request looks like, for rules that need more than one value.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext<'a> {
+    /// Method as sent.
+    pub method: &'a str,
+    /// Request media type, lower-case, without parameters.
+    pub media_type: Option<&'a str>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// The raw body as text (lossy), capped at the inspection limit.
+    pub body: &'a str,
+}
+
+/// One rule that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleHit {
+    /// Stable rule id, `family.name` (`rce.unix_command`, `jndi.lookup`...).
+    pub rule: &'static str,
+    /// Finding category (see [`crate::category`]).
+    pub category: &'static str,
+    /// Severity; its score adds to the anomaly score.
+    pub severity: Severity,
+    /// Paranoia level 1–4 at which the rule is active.
+    pub paranoia: u8,
+    /// The matched bytes, as a range of [`Value::decoded`] (empty when the match is on another
+    /// view; the inspector then shows the start of `decoded`).
+    pub span: Range<usize>,
+}
+
+/// A family of rules. Implementations are built once (compiling their regexes and phrase
+/// lists) and are `Send + Sync` so one inspector serves every gateway thread.
+pub trait Family: Send + Sync + std::fmt::Debug {
+    /// Checks one value.
+    fn check(&self, value: &Value<'_>, ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>);
+
+    /// Checks the request as a whole (headers together, the raw body, the method), once per
+    /// request. Most families have nothing to do here.
+    fn check_request(&self, _ctx: &RequestContext<'_>, _out: &mut Vec<RuleHit>) {}
+}
