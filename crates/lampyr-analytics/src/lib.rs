@@ -3,9 +3,14 @@
 //! `lampyr analyze` feeds every input through one [`Analyzer`]; later issues add
 //! classification and detection stages here, behind the same `observe` / `finish` calls.
 
+pub mod detection;
+mod endpoint_match;
+pub mod findings;
 mod report;
 mod sensitive;
 
+pub use detection::{Detection, DetectionConfig};
+pub use findings::{Finding, FindingsSummary};
 pub use report::{
     EndpointReport, InputReport, LatencyReport, PathParamReport, Report, Summary, REPORT_VERSION,
 };
@@ -28,6 +33,8 @@ pub struct AnalyzeConfig {
     pub classify: ClassifyOptions,
     /// Grading profile and overrides.
     pub grading: Grading,
+    /// Threat detection.
+    pub detection: DetectionConfig,
 }
 
 /// Runs every analysis stage over a stream of exchanges.
@@ -36,22 +43,28 @@ pub struct Analyzer {
     discovery: Discovery,
     classifier: Classifier,
     grading: Grading,
+    detection: Detection,
     records: Vec<ExchangeRecords>,
     records_dropped: u64,
     inputs: Vec<InputReport>,
+    /// Run-wide index of the current input's entry 0 (sum of the spans of the inputs added).
+    index_offset: u64,
 }
 
 impl Analyzer {
-    /// A new analysis.
-    pub fn new(cfg: AnalyzeConfig) -> Self {
-        Self {
+    /// A new analysis. Fails when the detection settings do not build (a user rule that
+    /// does not compile, an invalid fingerprint file).
+    pub fn new(cfg: AnalyzeConfig) -> Result<Self, lampyr_detect::DetectError> {
+        Ok(Self {
             discovery: Discovery::new(cfg.discovery),
             classifier: Classifier::new(&cfg.classify),
             grading: cfg.grading,
+            detection: Detection::new(cfg.detection)?,
             records: Vec::new(),
             records_dropped: 0,
             inputs: Vec::new(),
-        }
+            index_offset: 0,
+        })
     }
 
     /// Feeds one exchange: classifies its values, then records it into discovery.
@@ -65,19 +78,25 @@ impl Analyzer {
             }
         }
         self.discovery.observe_with(ex, Some(&scan));
+        self.detection
+            .observe(ex, &scan, self.index_offset + ex.source.index);
         self.classifier.recycle(scan);
     }
 
     /// Records what was read from one input (in input order), so the report can list it and
     /// turn per-input entry indexes into run-wide ones.
     pub fn add_input(&mut self, input: InputReport) {
+        self.index_offset += input.index_span;
         self.inputs.push(input);
     }
 
     /// Finishes every stage: the inventory and the report built from it.
     pub fn finish(self) -> Analysis {
         let inventory = self.discovery.finish();
-        let report = Report::build(&inventory, self.inputs, &self.grading, self.records);
+        let (findings, findings_summary) = self.detection.finish(&inventory);
+        let mut report = Report::build(&inventory, self.inputs, &self.grading, self.records);
+        report.findings = findings;
+        report.summary.findings = findings_summary;
         Analysis { inventory, report }
     }
 }

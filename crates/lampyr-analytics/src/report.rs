@@ -28,8 +28,8 @@ pub struct Report {
     pub summary: Summary,
     /// Discovered endpoints.
     pub endpoints: Vec<EndpointReport>,
-    /// Security findings (filled by the detection stages of later versions).
-    pub findings: Vec<serde_json::Value>,
+    /// Security findings: attacks, abuse, leaks and posture, most severe first.
+    pub findings: Vec<crate::Finding>,
     /// Exchanges whose responses carried sensitive records, with the counts (input of leak
     /// detection).
     pub exchange_records: Vec<ExchangeRecords>,
@@ -80,6 +80,8 @@ pub struct Summary {
     pub dropped_by_limits: u64,
     /// Sensitive data totals.
     pub sensitive: SensitiveSummary,
+    /// Findings by severity and category, and the inspector's settings.
+    pub findings: crate::FindingsSummary,
 }
 
 /// One endpoint.
@@ -190,7 +192,7 @@ pub struct LatencyReport {
     pub p99: f64,
 }
 
-fn rfc3339(us: i64) -> Option<String> {
+pub(crate) fn rfc3339(us: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).ok()?;
     t.format(&time::format_description::well_known::Rfc3339)
         .ok()
@@ -247,6 +249,7 @@ impl Report {
         }
         let summary = Summary {
             sensitive: sens,
+            findings: crate::FindingsSummary::default(),
             exchanges: inventory.observed,
             skipped: inputs.iter().map(|i| i.skipped).sum(),
             endpoints: inventory.endpoints.len(),

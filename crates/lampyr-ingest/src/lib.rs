@@ -54,6 +54,7 @@ mod error;
 mod har;
 mod json;
 mod jsonl;
+pub mod raw;
 
 use std::fmt;
 use std::fs::File;

@@ -37,7 +37,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             disabled: cfg.classify.disabled.clone(),
         },
         grading: cfg.classify.grading(),
-    });
+        detection: cfg.detect.analytics(),
+    })
+    .context("building the detectors")?;
     let started = Instant::now();
     let mut printed = 0u64;
     for (i, path) in args.files.iter().enumerate() {

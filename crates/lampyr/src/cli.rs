@@ -10,6 +10,8 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_CONFIG: u8 = 3;
 /// Exit code when `--strict` met a malformed entry.
 pub const EXIT_STRICT: u8 = 4;
+/// Exit code of `scan-request` when the request is an attack.
+pub const EXIT_ATTACK: u8 = 5;
 
 /// Lampyr: find your APIs, what they carry and who attacks them.
 #[derive(Debug, Parser)]
@@ -25,6 +27,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Find sensitive data in text or JSON read from stdin (values are printed masked).
     Classify(ClassifyArgs),
+    /// Inspect one raw HTTP request read from stdin and print the attack verdict (exit code 5
+    /// when it is an attack).
+    ScanRequest(ScanRequestArgs),
     /// Configuration file tools.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -39,6 +44,23 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub json: bool,
     /// Configuration file (grading profile, level overrides, disabled types).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanRequestArgs {
+    /// Paranoia level 1-4 (overrides `detect.paranoia` of the config).
+    #[arg(long)]
+    pub paranoia: Option<u8>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Read many requests as JSON Lines `{"id": ..., "raw_b64": ...}` and print one verdict
+    /// line `{"id", "attack", "score", "rules"}` per request (for test suites and benchmarks).
+    #[arg(long, conflicts_with = "json")]
+    pub batch: bool,
+    /// Configuration file (`detect:` section: paranoia, threshold, user rules).
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -16,6 +16,9 @@ use lampyr_discovery::{DiscoveryConfig, PathTemplate, TrieLimits};
 
 use crate::cli::EXIT_CONFIG;
 
+mod detect;
+pub use detect::DetectConfig;
+
 /// Validated settings.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -29,6 +32,8 @@ pub struct Config {
     pub trust_forwarded: Option<bool>,
     /// Sensitive-data grading and reporting (`classify:`).
     pub classify: ClassifyConfig,
+    /// Threat detection (`detect:`).
+    pub detect: DetectConfig,
 }
 
 /// The `classify:` section: how sensitive types are graded and which are reported.
@@ -270,7 +275,11 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
     let mut cfg = Config::default();
     if root.is_null() {
         c.err("", "the file is empty: it needs at least `version: 1`");
-    } else if let Some(m) = c.map(&root, "", &["version", "ingest", "discovery", "classify"]) {
+    } else if let Some(m) = c.map(
+        &root,
+        "",
+        &["version", "ingest", "discovery", "classify", "detect"],
+    ) {
         match m.get("version").map(|v| v.as_u64()) {
             Some(Some(1)) => {}
             Some(_) => c.err(
@@ -331,6 +340,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
         }
         if let Some(cl) = m.get("classify") {
             cfg.classify = c.classify(cl);
+        }
+        if let Some(d) = m.get("detect") {
+            cfg.detect = c.detect(d);
         }
     }
     if c.errors.is_empty() {

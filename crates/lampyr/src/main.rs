@@ -4,6 +4,7 @@ mod analyze;
 mod classify;
 mod cli;
 mod config;
+mod scan_request;
 mod summary;
 
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(args),
         cli::Command::Classify(args) => classify::run(args),
+        cli::Command::ScanRequest(args) => scan_request::run(args),
         cli::Command::Config(cli::ConfigCommand::Check { file }) => config::check(&file),
     };
     match result {

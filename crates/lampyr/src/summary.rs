@@ -6,6 +6,8 @@ use lampyr_analytics::Report;
 
 /// Endpoint rows printed; the report has them all.
 const MAX_ROWS: usize = 200;
+/// Finding rows printed per severity.
+const MAX_FINDING_ROWS: usize = 20;
 
 pub fn print(report: &Report, took: Duration) {
     let s = &report.summary;
@@ -64,6 +66,7 @@ pub fn print(report: &Report, took: Duration) {
         );
     }
     print_sensitive(report);
+    print_findings(report);
 }
 
 /// The sensitive-data section: endpoints by level, types by count.
@@ -105,5 +108,54 @@ fn print_sensitive(report: &Report) {
             n,
             s.locations.get(*ty).copied().unwrap_or(0)
         );
+    }
+}
+
+/// The findings section: counts by severity, then the findings of each severity, most severe
+/// first (the report is already sorted that way).
+fn print_findings(report: &Report) {
+    let s = &report.summary.findings;
+    println!();
+    if report.findings.is_empty() {
+        println!(
+            "Findings: none (paranoia {}, threshold {})",
+            s.paranoia, s.threshold
+        );
+        return;
+    }
+    let counts: Vec<String> = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .filter_map(|sev| s.by_severity.get(sev).map(|n| format!("{n} {sev}")))
+        .collect();
+    println!(
+        "Findings: {} ({}) in {} incident(s); {} attack request(s) at paranoia {}",
+        s.total,
+        counts.join(", "),
+        s.incidents,
+        s.attack_requests,
+        s.paranoia
+    );
+    let mut current = None;
+    let mut shown = 0;
+    for f in &report.findings {
+        if current != Some(f.severity) {
+            current = Some(f.severity);
+            shown = 0;
+            println!("  {}:", f.severity.as_str().to_uppercase());
+        }
+        shown += 1;
+        if shown > MAX_FINDING_ROWS {
+            if shown == MAX_FINDING_ROWS + 1 {
+                let more = report
+                    .findings
+                    .iter()
+                    .filter(|g| g.severity == f.severity)
+                    .count()
+                    - MAX_FINDING_ROWS;
+                println!("    ... {more} more in the report");
+            }
+            continue;
+        }
+        println!("    {:<32} {}", f.category, f.title);
     }
 }
