@@ -3,9 +3,11 @@
 //! `lampyr analyze` feeds every input through one [`Analyzer`]; later issues add
 //! classification and detection stages here, behind the same `observe` / `finish` calls.
 
+pub mod alert;
 pub mod detection;
 mod endpoint_match;
 pub mod findings;
+pub mod incident;
 mod report;
 mod sensitive;
 
@@ -55,11 +57,12 @@ impl Analyzer {
     /// A new analysis. Fails when the detection settings do not build (a user rule that
     /// does not compile, an invalid fingerprint file).
     pub fn new(cfg: AnalyzeConfig) -> Result<Self, lampyr_detect::DetectError> {
+        let detection = Detection::new(cfg.detection, &cfg.grading)?;
         Ok(Self {
             discovery: Discovery::new(cfg.discovery),
             classifier: Classifier::new(&cfg.classify),
             grading: cfg.grading,
-            detection: Detection::new(cfg.detection)?,
+            detection,
             records: Vec::new(),
             records_dropped: 0,
             inputs: Vec::new(),
@@ -93,9 +96,11 @@ impl Analyzer {
     /// Finishes every stage: the inventory and the report built from it.
     pub fn finish(self) -> Analysis {
         let inventory = self.discovery.finish();
-        let (findings, findings_summary) = self.detection.finish(&inventory);
+        let (findings, incidents, findings_summary) =
+            self.detection.finish(&inventory, &self.grading);
         let mut report = Report::build(&inventory, self.inputs, &self.grading, self.records);
         report.findings = findings;
+        report.incidents = incidents;
         report.summary.findings = findings_summary;
         Analysis { inventory, report }
     }

@@ -30,6 +30,9 @@ pub struct Report {
     pub endpoints: Vec<EndpointReport>,
     /// Security findings: attacks, abuse, leaks and posture, most severe first.
     pub findings: Vec<crate::Finding>,
+    /// Findings grouped by family, endpoint and actor within a time window, with the fields
+    /// of the console's workflow (`status`, `assignee`, `notes`).
+    pub incidents: Vec<crate::incident::Incident>,
     /// Exchanges whose responses carried sensitive records, with the counts (input of leak
     /// detection).
     pub exchange_records: Vec<ExchangeRecords>,
@@ -267,6 +270,7 @@ impl Report {
             summary,
             endpoints,
             findings: Vec::new(),
+            incidents: Vec::new(),
             exchange_records: records,
         }
     }

@@ -126,6 +126,18 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         };
         std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
     }
+    if !cfg.detect.alerts.sinks.is_empty() {
+        let mut alerter = lampyr_analytics::alert::Alerter::from_config(&cfg.detect.alerts)
+            .context("setting up the alert sinks")?;
+        for incident in &analysis.report.incidents {
+            for e in alerter.send(incident) {
+                eprintln!(
+                    "warning: alert for incident {} not delivered: {e}",
+                    incident.id
+                );
+            }
+        }
+    }
     if !args.quiet {
         summary::print(&analysis.report, started.elapsed());
         if printed > MAX_PRINTED_SKIPS {

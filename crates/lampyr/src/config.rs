@@ -278,7 +278,14 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
     } else if let Some(m) = c.map(
         &root,
         "",
-        &["version", "ingest", "discovery", "classify", "detect"],
+        &[
+            "version",
+            "ingest",
+            "discovery",
+            "classify",
+            "detect",
+            "alerts",
+        ],
     ) {
         match m.get("version").map(|v| v.as_u64()) {
             Some(Some(1)) => {}
@@ -343,6 +350,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
         }
         if let Some(d) = m.get("detect") {
             cfg.detect = c.detect(d);
+        }
+        if let Some(a) = m.get("alerts") {
+            cfg.detect.alerts = c.alerts(a);
         }
     }
     if c.errors.is_empty() {
