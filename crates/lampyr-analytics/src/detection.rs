@@ -337,8 +337,9 @@ fn posture_findings(
             Finding {
                 id: stable_id("f", &[&rule, &endpoint_key]),
                 title: format!(
-                    "{} on {endpoint_key}: {} exchange(s)",
+                    "{}{} on {endpoint_key}: {} exchange(s)",
                     posture_title(g.category),
+                    rule_detail(&rule, g.category),
                     g.count
                 ),
                 rule,
@@ -355,6 +356,14 @@ fn posture_findings(
             }
         })
         .collect()
+}
+
+/// ` (detail)` from a rule id's part after its category (`cve-2021-41773`, `database.mysql`).
+fn rule_detail(rule: &str, category: &str) -> String {
+    match rule.strip_prefix(category).and_then(|r| r.strip_prefix('.')) {
+        Some(d) if !d.is_empty() => format!(" ({d})"),
+        _ => String::new(),
+    }
 }
 
 fn posture_title(category: &str) -> &'static str {
