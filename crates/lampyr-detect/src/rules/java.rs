@@ -21,8 +21,8 @@ const MAX_RESOLVE_INPUT: usize = 16 * 1024;
 /// Nested `${...}` lookups resolved per value at most.
 const MAX_RESOLVE_ROUNDS: usize = 64;
 
-const CLASSES: &str = include_str!("../../data/rules/h3/java-classes.txt");
-const GADGETS: &str = include_str!("../../data/rules/h3/java-gadgets.txt");
+const CLASSES: &str = include_str!("../../data/rules/java-classes.txt");
+const GADGETS: &str = include_str!("../../data/rules/java-gadgets.txt");
 
 /// Log4j lookup prefixes: what follows `${` in a lookup (as opposed to a plain `${var}`).
 const LOG4J_PREFIXES: &[&str] = &[

@@ -13,7 +13,7 @@ use super::{hit, last_segment};
 use crate::rules::{Family, RequestContext, RuleHit, Value};
 use crate::{category, Location, Severity};
 
-const HOSTS: &str = include_str!("../../../data/rules/h3/ssrf-hosts.txt");
+const HOSTS: &str = include_str!("../../../data/rules/ssrf-hosts.txt");
 
 /// URL candidates examined per value at most.
 const MAX_CANDIDATES: usize = 32;
