@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p lampyr-detect --example sqli_xss_eval -- CRS_DIR \
 //!     [--benign FILE.har|DIR ...] [--show-misses N] [--show-fp N] [--family sqli|xss]
+//! cargo run --release -p lampyr-detect --example sqli_xss_eval -- --probe VALUE
 //! ```
 //!
 //! Values are taken from each request the way a WAF reads them (query and form values and
@@ -91,6 +92,13 @@ fn main() {
             "--show-misses" => show_misses = args.next().and_then(|v| v.parse().ok()).unwrap_or(50),
             "--show-fp" => show_fp = args.next().and_then(|v| v.parse().ok()).unwrap_or(50),
             "--family" => only = args.next(),
+            "--probe" => {
+                // Prints what each detector says of one value, then exits.
+                let v = args.next().expect("value");
+                println!("sqli: {:?}", sqli::detect(&v));
+                println!("xss:  {:?}", xss::detect(&v));
+                return;
+            }
             _ => dir = Some(PathBuf::from(a)),
         }
     }

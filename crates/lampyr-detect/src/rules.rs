@@ -82,3 +82,23 @@ pub trait Family: Send + Sync + std::fmt::Debug {
     /// request. Most families have nothing to do here.
     fn check_request(&self, _ctx: &RequestContext<'_>, _out: &mut Vec<RuleHit>) {}
 }
+
+pub mod generic;
+pub mod java;
+pub mod ldap_xpath;
+pub mod mass_assignment;
+pub mod nosql;
+pub mod xxe;
+
+pub mod builtin;
+pub mod crlf;
+pub mod php;
+pub mod protocol;
+pub mod rce;
+pub mod rfi;
+pub mod scanner;
+pub mod session;
+pub mod sqli_family;
+pub mod traversal;
+pub mod user;
+pub mod xss_family;

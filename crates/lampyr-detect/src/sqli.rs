@@ -36,7 +36,8 @@ pub struct SqliMatch {
     pub span: Range<usize>,
     /// Paranoia level 1–4 at which this kind of match counts.
     pub paranoia: u8,
-    /// The context the value was read in: `none` (as it is), `single` or `double` quote.
+    /// The context the value was read in: `none` (as it is), `single`, `double` quote or
+    /// `backtick` (a MySQL quoted identifier).
     pub context: &'static str,
 }
 
@@ -51,22 +52,59 @@ pub fn detect(input: &str) -> Option<SqliMatch> {
 pub fn detect_at(input: &str, max_paranoia: u8) -> Option<SqliMatch> {
     let bytes = &input.as_bytes()[..input.len().min(MAX_INPUT)];
     if !could_be_sql(bytes) {
-        return None;
+        return lone_name(bytes).filter(|m| m.paranoia <= max_paranoia);
     }
     let mut lexed = lexer::Lexed::default();
+    let best = detect_in(bytes, 0, max_paranoia, &mut lexed);
+    if best.as_ref().is_some_and(|b| b.paranoia <= max_paranoia.min(2)) {
+        return best;
+    }
+    // `name=value` inside one value (a nested query string, a form body encoded twice): the
+    // part after `=` is where an injection would start.
+    match embedded_value(bytes) {
+        Some(at) => {
+            let inner = detect_in(&bytes[at..], at, max_paranoia, &mut lexed);
+            match (best, inner) {
+                (Some(b), Some(i)) => Some(if i.paranoia < b.paranoia { i } else { b }),
+                (b, i) => b.or(i),
+            }
+        }
+        None => best,
+    }
+}
+
+/// The quote contexts a value is read in: as it is, then after each kind of quote. The
+/// `std` forms read a backslash as an ordinary byte (standard SQL strings), tried only when
+/// the value has a backslash before that quote.
+const CONTEXTS: [(Option<u8>, bool, &str); 6] = [
+    (None, false, "none"),
+    (Some(b'\''), false, "single"),
+    (Some(b'"'), false, "double"),
+    (Some(b'`'), false, "backtick"),
+    (Some(b'\''), true, "single"),
+    (Some(b'"'), true, "double"),
+];
+
+/// All contexts over `bytes` (which start at `offset` of the value).
+fn detect_in(
+    bytes: &[u8],
+    offset: usize,
+    max_paranoia: u8,
+    lexed: &mut lexer::Lexed,
+) -> Option<SqliMatch> {
     let mut best: Option<SqliMatch> = None;
-    for (quote, context) in [
-        (None, "none"),
-        (Some(b'\''), "single"),
-        (Some(b'"'), "double"),
-    ] {
+    for (quote, std_strings, context) in CONTEXTS {
         if let Some(q) = quote {
-            if memchr::memchr(q, bytes).is_none() {
+            let Some(first) = memchr::memchr(q, bytes) else {
+                continue;
+            };
+            // Without a backslash before the first quote both readings are the same.
+            if std_strings && (first == 0 || bytes[first - 1] != b'\\') {
                 continue;
             }
         }
-        lexer::lex(bytes, quote, &mut lexed);
-        let Some(found) = rules::analyse(&lexed, bytes, quote.is_some()) else {
+        lexer::lex(bytes, quote, std_strings, lexed);
+        let Some(found) = rules::analyse(lexed, bytes, quote.is_some()) else {
             continue;
         };
         if found.paranoia > max_paranoia
@@ -79,7 +117,7 @@ pub fn detect_at(input: &str, max_paranoia: u8) -> Option<SqliMatch> {
         best = Some(SqliMatch {
             kind: found.kind,
             fingerprint: toks.iter().take(24).map(|t| t.class.as_char()).collect(),
-            span,
+            span: span.start + offset..span.end + offset,
             paranoia: found.paranoia,
             context,
         });
@@ -88,6 +126,41 @@ pub fn detect_at(input: &str, max_paranoia: u8) -> Option<SqliMatch> {
         }
     }
     best
+}
+
+/// Where the value of a leading `name=` starts, when the value begins with one: a name of
+/// word bytes (and `.`, `[`, `]`, `-`) of at most 64 bytes, then a single `=`.
+fn embedded_value(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.first()?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let eq = bytes
+        .iter()
+        .take(65)
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'-')))?;
+    (bytes[eq] == b'=' && bytes.get(eq + 1).is_some_and(|&b| b != b'=') && eq + 1 < bytes.len())
+        .then_some(eq + 1)
+}
+
+/// A value that is one word and that word is a name only SQL has (a catalog table, a
+/// dangerous procedure): a probe for what the database lets through.
+fn lone_name(bytes: &[u8]) -> Option<SqliMatch> {
+    if !(6..=keywords::MAX_WORD).contains(&bytes.len()) {
+        return None;
+    }
+    let w = keywords::lookup(bytes).filter(|w| w.lone)?;
+    Some(SqliMatch {
+        kind: if w.tag == keywords::Tag::Schema {
+            "catalog_access"
+        } else {
+            "command_exec"
+        },
+        fingerprint: "n".into(),
+        span: 0..bytes.len(),
+        paranoia: 2,
+        context: "none",
+    })
 }
 
 /// Bytes that can take part in an injection. A value made only of other bytes (letters,
@@ -103,9 +176,13 @@ static SQL_BYTES: [bool; 256] = {
     t
 };
 
-/// The prefilter: one table look-up per byte, plus `--` (a comment with no other signal).
+/// The prefilter: one table look-up per byte, plus `--` (a comment with no other signal) and
+/// `::` (a PostgreSQL cast).
 fn could_be_sql(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| SQL_BYTES[b as usize]) || memchr::memmem::find(bytes, b"--").is_some()
+    bytes.iter().any(|&b| SQL_BYTES[b as usize])
+        || bytes
+            .windows(2)
+            .any(|w| w[0] == w[1] && matches!(w[0], b'-' | b':'))
 }
 
 #[cfg(test)]

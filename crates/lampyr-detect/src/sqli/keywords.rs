@@ -51,6 +51,8 @@ pub(crate) struct Word {
     pub text: &'static str,
     pub class: WordClass,
     pub tag: Tag,
+    /// A name no benign value consists of alone (`information_schema`, `xp_dirtree`).
+    pub lone: bool,
 }
 
 /// Longest word in the list; longer words are never looked up.
@@ -81,7 +83,9 @@ fn table() -> &'static HashMap<&'static str, Word> {
                 "f" => WordClass::Function,
                 _ => WordClass::Name,
             };
-            let tag = match parts.next() {
+            let tag_text = parts.next();
+            let lone = parts.next() == Some("lone");
+            let tag = match tag_text {
                 Some("time") => Tag::Time,
                 Some("error") => Tag::Error,
                 Some("file") => Tag::File,
@@ -91,7 +95,12 @@ fn table() -> &'static HashMap<&'static str, Word> {
                 _ => Tag::None,
             };
             debug_assert!(text.len() <= MAX_WORD);
-            map.entry(text).or_insert(Word { text, class, tag });
+            map.entry(text).or_insert(Word {
+                text,
+                class,
+                tag,
+                lone,
+            });
         }
         map
     })
@@ -123,6 +132,10 @@ mod tests {
         assert_eq!(lookup(b"information_schema").unwrap().tag, Tag::Schema);
         assert_eq!(lookup(b"union").unwrap().class, WordClass::SetOp);
         assert!(lookup(b"giraffe").is_none());
+        assert!(lookup(b"xp_dirtree").unwrap().lone);
+        assert!(lookup(b"mysql.db").unwrap().lone);
+        assert!(!lookup(b"user_tables").unwrap().lone);
+        assert_eq!(lookup(b"except").unwrap().class, WordClass::SetOp);
         assert!(lookup(&[b'a'; 40]).is_none());
     }
 }

@@ -73,6 +73,8 @@ pub(crate) struct Token {
     pub open: bool,
     /// Operators: the operator's first byte; strings: the quote byte.
     pub ch: u8,
+    /// A known SQL function name (a call even with spaces before its `(`).
+    pub func: bool,
 }
 
 impl Token {
@@ -85,6 +87,7 @@ impl Token {
             tag: Tag::None,
             open: false,
             ch: 0,
+            func: false,
         }
     }
 
@@ -113,8 +116,10 @@ fn is_space(b: u8) -> bool {
 }
 
 /// Tokenises `input`. With `quote` set, the input is read as if it followed an opening quote
-/// of that kind, so the first token is the string the injection breaks out of.
-pub(crate) fn lex(input: &[u8], quote: Option<u8>, out: &mut Lexed) {
+/// of that kind, so the first token is the string the injection breaks out of; with
+/// `std_strings` a backslash does not escape that quote (standard SQL, SQLite, MSSQL,
+/// PostgreSQL: `\'` ends the string there).
+pub(crate) fn lex(input: &[u8], quote: Option<u8>, std_strings: bool, out: &mut Lexed) {
     out.tokens.clear();
     out.mysql_exec_comment = false;
     out.inline_comment = false;
@@ -126,7 +131,7 @@ pub(crate) fn lex(input: &[u8], quote: Option<u8>, out: &mut Lexed) {
         let mut closed = false;
         while j < n {
             match input[j] {
-                b'\\' => j += 2,
+                b'\\' if !std_strings => j += 2,
                 b if b == q => {
                     closed = true;
                     break;
@@ -339,6 +344,7 @@ fn word_token(input: &[u8], start: usize, end: usize) -> Token {
     if let Some(w) = keywords::lookup(&input[start..end]) {
         t.word = w.text;
         t.tag = w.tag;
+        t.func = w.class == WordClass::Function;
         t.class = match w.class {
             WordClass::Statement => Class::Statement,
             WordClass::SetOp => Class::SetOp,
@@ -362,7 +368,7 @@ fn mark_functions(tokens: &mut [Token]) {
         let next_start = tokens[k + 1].start;
         let t = &mut tokens[k];
         let adjacent = t.end == next_start;
-        let known_fn = !t.word.is_empty() && t.tag != Tag::None;
+        let known_fn = t.func || (!t.word.is_empty() && t.tag != Tag::None);
         let callable = matches!(
             t.class,
             Class::Bareword | Class::Keyword | Class::Literal | Class::Statement
@@ -453,7 +459,7 @@ mod tests {
 
     fn classes(s: &str, q: Option<u8>) -> String {
         let mut l = Lexed::default();
-        lex(s.as_bytes(), q, &mut l);
+        lex(s.as_bytes(), q, false, &mut l);
         l.tokens.iter().map(|t| t.class.as_char()).collect()
     }
 
@@ -471,6 +477,11 @@ mod tests {
         assert_eq!(classes("admin'--", Some(b'\'')), "sc");
         assert_eq!(classes("x\" or \"a\"=\"a", Some(b'"')), "s&sos");
         assert_eq!(classes("no quote here", Some(b'\'')), "s");
+        assert_eq!(classes("a\\' or 1", Some(b'\'')), "s");
+        let mut l = Lexed::default();
+        lex(b"a\\' or 1", Some(b'\''), true, &mut l);
+        assert_eq!(l.tokens.len(), 3, "standard strings end at the backslashed quote");
+        assert_eq!(classes("x` as `y` from", Some(b'`')), "sknk");
     }
 
     #[test]
