@@ -360,7 +360,10 @@ fn posture_findings(
 
 /// ` (detail)` from a rule id's part after its category (`cve-2021-41773`, `database.mysql`).
 fn rule_detail(rule: &str, category: &str) -> String {
-    match rule.strip_prefix(category).and_then(|r| r.strip_prefix('.')) {
+    match rule
+        .strip_prefix(category)
+        .and_then(|r| r.strip_prefix('.'))
+    {
         Some(d) if !d.is_empty() => format!(" ({d})"),
         _ => String::new(),
     }
@@ -616,6 +619,7 @@ fn family_title(fam: &str) -> &'static str {
         category::DESERIALIZATION => "Insecure deserialisation",
         category::MASS_ASSIGNMENT => "Mass assignment",
         category::SCANNER => "Attack tool",
+        category::SESSION_FIXATION => "Session fixation",
         _ => "Attack",
     }
 }

@@ -33,6 +33,9 @@ pub const DESERIALIZATION: &str = "attack.deserialization";
 pub const MASS_ASSIGNMENT: &str = "attack.mass_assignment";
 /// Known scanners and attack tools.
 pub const SCANNER: &str = "attack.scanner";
+/// Session fixation: a session id planted through a parameter, a cookie-setting script or
+/// header. An addition to the DESIGN.md vocabulary (the prefix `attack.` is stable).
+pub const SESSION_FIXATION: &str = "attack.session_fixation";
 
 /// Credential stuffing (many accounts, leaked pairs).
 pub const CREDENTIAL_STUFFING: &str = "abuse.credential_stuffing";

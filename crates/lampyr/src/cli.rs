@@ -50,7 +50,7 @@ pub struct ClassifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanRequestArgs {
-    /// Paranoia level 1-4 (overrides `detect.paranoia` of the config).
+    /// Paranoia level 1-4 (overrides `detect.inspect.paranoia` of the config).
     #[arg(long)]
     pub paranoia: Option<u8>,
     /// Print JSON instead of a table.
@@ -60,7 +60,7 @@ pub struct ScanRequestArgs {
     /// line `{"id", "attack", "score", "rules"}` per request (for test suites and benchmarks).
     #[arg(long, conflicts_with = "json")]
     pub batch: bool,
-    /// Configuration file (`detect:` section: paranoia, threshold, user rules).
+    /// Configuration file (`detect.inspect`: paranoia, threshold, user rules).
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -33,6 +33,7 @@ pub fn run(args: ScanRequestArgs) -> anyhow::Result<ExitCode> {
     if let Some(pl) = args.paranoia {
         anyhow::ensure!((1..=4).contains(&pl), "--paranoia must be 1 to 4, not {pl}");
         inspect.paranoia = pl;
+        inspect.detection_paranoia = inspect.detection_paranoia.max(pl);
     }
     let paranoia = inspect.paranoia;
     let inspector = Inspector::new(inspect).context("building the inspector")?;
@@ -64,14 +65,20 @@ pub fn run(args: ScanRequestArgs) -> anyhow::Result<ExitCode> {
             verdict.score,
             verdict.threshold
         );
-        if !verdict.hits.is_empty() {
+        let rows: Vec<(&str, &lampyr_detect::AttackHit)> = verdict
+            .hits
+            .iter()
+            .map(|h| ("", h))
+            .chain(verdict.detection_only.iter().map(|h| ("(shadow) ", h)))
+            .collect();
+        if !rows.is_empty() {
             println!(
                 "{:<9} {:<28} {:<28} {:<16} {:<24} FRAGMENT",
                 "SEVERITY", "RULE", "CATEGORY", "IN", "FIELD"
             );
-            for h in &verdict.hits {
+            for (shadow, h) in rows {
                 println!(
-                    "{:<9} {:<28} {:<28} {:<16} {:<24} {}",
+                    "{:<9} {:<28} {:<28} {:<16} {:<24} {shadow}{}",
                     h.severity.as_str(),
                     h.rule,
                     h.category,

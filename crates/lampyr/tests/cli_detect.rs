@@ -298,12 +298,12 @@ fn detection_config_errors_name_the_setting() {
     let tmp = TempDir::new("detect-config");
     let cfg = tmp.write(
         "bad.yaml",
-        "version: 1\ndetect:\n  paranoia: 7\n  behavior:\n    no_such_threshold: 3\n  fingerprints:\n    file: /nonexistent/fp.yaml\nalerts:\n  sinks:\n    - type: carrier_pigeon\n",
+        "version: 1\ndetect:\n  inspect:\n    paranoia: 7\n  behavior:\n    no_such_threshold: 3\n  fingerprints:\n    file: /nonexistent/fp.yaml\nalerts:\n  sinks:\n    - type: carrier_pigeon\n",
     );
     let run = lampyr!("config", "check", cfg);
     assert_eq!(run.code, 3, "{}", run.stderr);
     for at in [
-        "detect.paranoia",
+        "detect.inspect.paranoia",
         "detect.behavior",
         "detect.fingerprints.file",
         "alerts",
@@ -315,4 +315,65 @@ fn detection_config_errors_name_the_setting() {
         );
     }
     assert!(run.stderr.contains("no_such_threshold"), "{}", run.stderr);
+}
+
+#[test]
+fn user_rules_and_disabled_rules_from_the_config_change_the_verdict() {
+    let tmp = TempDir::new("user-rules");
+    let cfg = tmp.write(
+        "lampyr.yaml",
+        "version: 1\ndetect:\n  inspect:\n    rules:\n      - id: debug-flag\n        category: attack.command_injection\n        severity: critical\n        locations: [request.query]\n        fields: [debug]\n        pattern: '^(?:1|true)$'\n",
+    );
+    let cfg = cfg.to_str().unwrap();
+    let (code, v) = scan(
+        "GET /api/x?debug=true HTTP/1.1\r\nHost: a\r\n\r\n",
+        &["--config", cfg],
+    );
+    assert_eq!(code, 5, "{v:#}");
+    assert_eq!(v["hits"][0]["rule"], "user.debug-flag", "{v:#}");
+    assert_eq!(v["hits"][0]["placement"]["field"], "debug");
+    // The same value elsewhere is not the rule's business.
+    let (code, v) = scan(
+        "GET /api/x?verbose=true HTTP/1.1\r\nHost: a\r\n\r\n",
+        &["--config", cfg],
+    );
+    assert_eq!(code, 0, "{v:#}");
+
+    // Disabling the families that fire turns an attack into a clean verdict.
+    let raw = "GET /api/x?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E HTTP/1.1\r\nHost: a\r\n\r\n";
+    let (code, v) = scan(raw, &[]);
+    assert_eq!(code, 5, "{v:#}");
+    let families: BTreeSet<String> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            format!(
+                "{}.*",
+                h["rule"].as_str().unwrap().split('.').next().unwrap()
+            )
+        })
+        .collect();
+    let list: Vec<String> = families
+        .iter()
+        .map(|f| format!("      - \"{f}\"\n"))
+        .collect();
+    let off = tmp.write(
+        "off.yaml",
+        format!(
+            "version: 1\ndetect:\n  inspect:\n    detection_paranoia: 2\n    disabled_rules:\n{}",
+            list.concat()
+        ),
+    );
+    let (code, v) = scan(raw, &["--config", off.to_str().unwrap()]);
+    assert_eq!(code, 0, "{families:?} disabled: {v:#}");
+
+    // A rule that does not compile is a config error naming the rule.
+    let bad = tmp.write(
+        "bad.yaml",
+        "version: 1\ndetect:\n  inspect:\n    rules:\n      - {id: broken, category: attack.sqli, severity: high, pattern: '(unclosed'}\n",
+    );
+    let run = lampyr!("config", "check", bad);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("broken"), "{}", run.stderr);
 }

@@ -10,7 +10,7 @@ use crate::Severity::Critical;
 
 /// Category of session fixation (not yet a constant of [`crate::category`]; the report family
 /// is `attack.session_fixation`).
-pub const SESSION_FIXATION: &str = "attack.session_fixation";
+pub const SESSION_FIXATION: &str = crate::category::SESSION_FIXATION;
 
 /// Session cookie names of web frameworks: as a parameter name, a session id handed over.
 pub const FRAMEWORK_SESSION_NAMES: &[&str] = &[

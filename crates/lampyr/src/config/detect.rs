@@ -48,8 +48,7 @@ impl Checker {
             v,
             "detect",
             &[
-                "paranoia",
-                "threshold",
+                "inspect",
                 "behavior",
                 "posture",
                 "fingerprints",
@@ -58,19 +57,17 @@ impl Checker {
         ) else {
             return out;
         };
-        if let Some(p) = m.get("paranoia") {
-            match p.as_u64() {
-                Some(n @ 1..=4) => out.inspect.paranoia = n as u8,
-                _ => self.err("detect.paranoia", "expected a paranoia level 1 to 4"),
-            }
-        }
-        if let Some(t) = m.get("threshold") {
-            match t.as_u64() {
-                Some(n @ 1..=1000) => out.inspect.threshold = n as u32,
-                _ => self.err(
-                    "detect.threshold",
-                    "expected an anomaly score threshold 1 to 1000 (5 = one critical hit)",
-                ),
+        if let Some(i) = m.get("inspect") {
+            if let Some(cfg) = self.serde::<InspectConfig>(i, "detect.inspect") {
+                // Building the inspector compiles the user rules: a bad regex is a config
+                // error, reported with the rule's id, not a failure at the first request.
+                match lampyr_detect::Inspector::new(cfg.clone()) {
+                    Ok(_) => out.inspect = cfg,
+                    Err(lampyr_detect::DetectError::Setting { setting, message }) => {
+                        self.err(&setting, message)
+                    }
+                    Err(e) => self.err("detect.inspect.rules", e.to_string()),
+                }
             }
         }
         if let Some(b) = m.get("behavior") {
