@@ -56,7 +56,10 @@ pub fn detect_at(input: &str, max_paranoia: u8) -> Option<SqliMatch> {
     }
     let mut lexed = lexer::Lexed::default();
     let best = detect_in(bytes, 0, max_paranoia, &mut lexed);
-    if best.as_ref().is_some_and(|b| b.paranoia <= max_paranoia.min(2)) {
+    if best
+        .as_ref()
+        .is_some_and(|b| b.paranoia <= max_paranoia.min(2))
+    {
         return best;
     }
     // `name=value` inside one value (a nested query string, a form body encoded twice): the
@@ -76,13 +79,14 @@ pub fn detect_at(input: &str, max_paranoia: u8) -> Option<SqliMatch> {
 /// The quote contexts a value is read in: as it is, then after each kind of quote. The
 /// `std` forms read a backslash as an ordinary byte (standard SQL strings), tried only when
 /// the value has a backslash before that quote.
-const CONTEXTS: [(Option<u8>, bool, &str); 6] = [
+const CONTEXTS: [(Option<u8>, bool, &str); 7] = [
     (None, false, "none"),
     (Some(b'\''), false, "single"),
     (Some(b'"'), false, "double"),
     (Some(b'`'), false, "backtick"),
     (Some(b'\''), true, "single"),
     (Some(b'"'), true, "double"),
+    (Some(b'`'), true, "backtick"),
 ];
 
 /// All contexts over `bytes` (which start at `offset` of the value).
@@ -135,10 +139,9 @@ fn embedded_value(bytes: &[u8]) -> Option<usize> {
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
-    let eq = bytes
-        .iter()
-        .take(65)
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'-')))?;
+    let eq = bytes.iter().take(65).position(|&b| {
+        !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'-'))
+    })?;
     (bytes[eq] == b'=' && bytes.get(eq + 1).is_some_and(|&b| b != b'=') && eq + 1 < bytes.len())
         .then_some(eq + 1)
 }
@@ -146,7 +149,13 @@ fn embedded_value(bytes: &[u8]) -> Option<usize> {
 /// A value that is one word and that word is a name only SQL has (a catalog table, a
 /// dangerous procedure): a probe for what the database lets through.
 fn lone_name(bytes: &[u8]) -> Option<SqliMatch> {
-    if !(6..=keywords::MAX_WORD).contains(&bytes.len()) {
+    // Every such name starts with one of these letters: most words end here.
+    if !(6..=keywords::MAX_WORD).contains(&bytes.len())
+        || !matches!(
+            bytes[0] | 0x20,
+            b'i' | b's' | b'm' | b'p' | b'x' | b'u' | b'o'
+        )
+    {
         return None;
     }
     let w = keywords::lookup(bytes).filter(|w| w.lone)?;

@@ -71,7 +71,7 @@ pub(crate) struct Token {
     pub tag: Tag,
     /// Strings: no closing quote (the application's own quote would close it).
     pub open: bool,
-    /// Operators: the operator's first byte; strings: the quote byte.
+    /// Operators: the operator's first byte; strings: the quote byte; hex numbers: `x`.
     pub ch: u8,
     /// A known SQL function name (a call even with spaces before its `(`).
     pub func: bool,
@@ -243,7 +243,11 @@ pub(crate) fn lex(input: &[u8], quote: Option<u8>, std_strings: bool, out: &mut 
                     word_token(input, start, j)
                 } else {
                     i = end;
-                    Token::new(Class::Num, start, end)
+                    let mut t = Token::new(Class::Num, start, end);
+                    if end - start > 2 && matches!(input[start + 1], b'x' | b'X') {
+                        t.ch = b'x';
+                    }
+                    t
                 }
             }
             b'.' if next.is_ascii_digit() => {
@@ -480,7 +484,11 @@ mod tests {
         assert_eq!(classes("a\\' or 1", Some(b'\'')), "s");
         let mut l = Lexed::default();
         lex(b"a\\' or 1", Some(b'\''), true, &mut l);
-        assert_eq!(l.tokens.len(), 3, "standard strings end at the backslashed quote");
+        assert_eq!(
+            l.tokens.len(),
+            3,
+            "standard strings end at the backslashed quote"
+        );
         assert_eq!(classes("x` as `y` from", Some(b'`')), "sknk");
     }
 

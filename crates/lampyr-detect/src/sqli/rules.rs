@@ -116,6 +116,8 @@ struct Expr {
     subselect: bool,
     /// It compares two equal literals (`1=1`, `'a'='a`).
     same_literals: bool,
+    /// It ends the value on a comparison operator (`x=`): the query supplies the rest.
+    dangling: bool,
 }
 
 fn is_literal(tok: &Token) -> bool {
@@ -135,6 +137,13 @@ fn operand(t: &[Token], i: usize) -> Option<usize> {
     let mut j = match tok.class {
         Class::Num | Class::Str | Class::Var | Class::Literal | Class::Bareword => i + 1,
         Class::Keyword if tok.tag == Tag::Probe => i + 1,
+        // `password glob password`: a non-clause keyword used as a column name.
+        Class::Keyword
+            if !is_clause(tok.word)
+                && (t.get(i + 1).is_some_and(is_cmp) || i > 0 && is_cmp(&t[i - 1])) =>
+        {
+            i + 1
+        }
         Class::Func if class(t, i + 1) == Some(Class::LParen) => skip_group(t, i + 1),
         Class::Func => i + 1,
         Class::LParen => skip_group(t, i),
@@ -153,6 +162,38 @@ fn operand(t: &[Token], i: usize) -> Option<usize> {
     Some(j)
 }
 
+/// Keywords that structure a query and are never a column name.
+fn is_clause(word: &str) -> bool {
+    matches!(
+        word,
+        "from"
+            | "where"
+            | "into"
+            | "values"
+            | "by"
+            | "having"
+            | "limit"
+            | "offset"
+            | "as"
+            | "join"
+            | "on"
+            | "case"
+            | "when"
+            | "then"
+            | "else"
+            | "end"
+            | "order"
+            | "group"
+            | "distinct"
+            | "all"
+            | "procedure"
+            | "with"
+            | "set"
+            | "table"
+            | "top"
+    )
+}
+
 fn is_cmp(tok: &Token) -> bool {
     if tok.class != Class::Op {
         return false;
@@ -160,7 +201,16 @@ fn is_cmp(tok: &Token) -> bool {
     if !tok.word.is_empty() {
         return matches!(
             tok.word,
-            "like" | "rlike" | "regexp" | "ilike" | "is" | "in" | "between" | "sounds" | "glob"
+            "like"
+                | "rlike"
+                | "regexp"
+                | "ilike"
+                | "is"
+                | "in"
+                | "between"
+                | "sounds"
+                | "glob"
+                | "notnull"
         );
     }
     // `?`, `?|`, `?&`, `@>`: PostgreSQL JSON tests, boolean like comparisons.
@@ -189,6 +239,13 @@ fn literal_text<'a>(input_tok: &Token, src: &'a [u8]) -> &'a [u8] {
 
 /// Parses `operand (op operand)*` from `i`; returns its end and what it is made of.
 fn expr(t: &[Token], i: usize, src: &[u8]) -> Option<(usize, Expr)> {
+    expr_at(t, i, src, 0)
+}
+
+/// Deepest nesting of parenthesised conditions looked into (bounded work).
+const MAX_NEST: u8 = 3;
+
+fn expr_at(t: &[Token], i: usize, src: &[u8], depth: u8) -> Option<(usize, Expr)> {
     let mut e = Expr::default();
     let first = t.get(i)?;
     let mut j = operand(t, i)?;
@@ -197,6 +254,16 @@ fn expr(t: &[Token], i: usize, src: &[u8]) -> Option<(usize, Expr)> {
         e.call = Some(first.tag);
     }
     e.subselect = contains_select(t, i, j);
+    if first.class == Class::LParen && depth < MAX_NEST {
+        // `or (1=1)`, `and (name = "`: the condition inside the brackets counts.
+        if let Some((_, inner)) = expr_at(t, i + 1, src, depth + 1) {
+            e.cmp = inner.cmp;
+            e.same_literals = inner.same_literals;
+            e.dangling = inner.dangling;
+            e.call = e.call.or(inner.call);
+        }
+    }
+    j = postfix_test(t, j, &mut e);
     let mut ops = 0;
     while ops < MAX_CHAIN {
         let Some(op) = t.get(j) else { break };
@@ -213,7 +280,15 @@ fn expr(t: &[Token], i: usize, src: &[u8]) -> Option<(usize, Expr)> {
         if op.is("sounds") && is_word(t, rhs, "like") {
             rhs += 1;
         }
-        let Some(end) = operand(t, rhs) else { break };
+        let Some(end) = operand(t, rhs) else {
+            if cmp && rhs >= t.len() {
+                e.cmp = true;
+                e.dangling = true;
+                e.literal = false;
+                j = t.len();
+            }
+            break;
+        };
         if cmp
             && ops == 0
             && j == i + 1
@@ -232,9 +307,34 @@ fn expr(t: &[Token], i: usize, src: &[u8]) -> Option<(usize, Expr)> {
         if op.is("between") && is_word(t, j, "and") {
             j = operand(t, j + 1)?;
         }
+        j = postfix_test(t, j, &mut e);
         ops += 1;
     }
     Some((j, e))
+}
+
+/// `x is [not] null|true|false`, `x notnull`, `x isnull` after an operand ending at `j`: a
+/// one-sided test; returns the index after it.
+fn postfix_test(t: &[Token], j: usize, e: &mut Expr) -> usize {
+    let Some(tok) = t.get(j) else { return j };
+    if tok.is("notnull") || tok.is("isnull") && class(t, j + 1) != Some(Class::LParen) {
+        e.cmp = true;
+        e.literal = false;
+        return j + 1;
+    }
+    if tok.is("is") {
+        let k = if is_word(t, j + 1, "not") {
+            j + 2
+        } else {
+            j + 1
+        };
+        if t.get(k).is_some_and(|x| x.class == Class::Literal) {
+            e.cmp = true;
+            e.literal = false;
+            return k + 1;
+        }
+    }
+    j
 }
 
 fn contains_select(t: &[Token], from: usize, to: usize) -> bool {
@@ -280,6 +380,10 @@ fn anchored(t: &[Token], src: &[u8], quoted: bool, inline_comment: bool) -> Opti
             }
             // The value starts with `and`/`or`: a condition appended to the query.
             Some(Class::Logic) if i == 0 => {}
+            Some(Class::Semi | Class::Comma | Class::Statement) if i == 0 => {
+                return value_start(t, inline_comment)
+            }
+            Some(Class::Keyword) if i == 0 && t[0].is("from") => return query_tail(t, src),
             _ => return None,
         }
     }
@@ -293,9 +397,16 @@ fn anchored(t: &[Token], src: &[u8], quoted: bool, inline_comment: bool) -> Opti
     match tok.class {
         Class::Logic => {
             let lead = !quoted && i == 0;
+            if quoted && i + 1 == t.len() && breakout_is_token(t, src) {
+                // `\'and`, `x' or`: a condition the rest of the query completes.
+                return found("boolean_fragment", 2, 0..i + 1);
+            }
             let (j, e) = expr(t, i + 1, src)?;
             let strong = terminated(t, j);
             let cond = e.cmp || e.literal || e.call.is_some() || e.subselect;
+            if word_anchor && e.dangling {
+                return None;
+            }
             if !cond {
                 // `' or abc`, `and x =`: a condition cut short.
                 let dangling = t.get(j).is_some_and(is_cmp);
@@ -316,9 +427,14 @@ fn anchored(t: &[Token], src: &[u8], quoted: bool, inline_comment: bool) -> Opti
                     _ => return None,
                 }
             } else if lead {
+                // `xor` is no English word; an operator or a comment left hanging after the
+                // operand (`or 2 <`, `or 1#`) is a condition cut short on purpose.
+                let hanging = t.get(j).is_some_and(|x| {
+                    x.class == Class::Comment || is_binary_op(x) && j + 1 == t.len()
+                });
                 if e.same_literals {
                     1
-                } else if e.cmp || e.call.is_some() || e.subselect {
+                } else if e.cmp || e.call.is_some() || e.subselect || hanging || tok.is("xor") {
                     2
                 } else {
                     3
@@ -390,6 +506,22 @@ fn anchored(t: &[Token], src: &[u8], quoted: bool, inline_comment: bool) -> Opti
         Class::Keyword if !word_anchor && tok.is("procedure") && is_word(t, i + 1, "analyse") => {
             found("procedure_analyse", 1, 0..i + 2)
         }
+        // `) when 1 then`, `) from t`: the value closes a bracket and goes on with a clause.
+        Class::Keyword
+            if !quoted
+                && closing > 0
+                && i == closing
+                && matches!(
+                    tok.word,
+                    "when" | "then" | "else" | "from" | "where" | "having" | "limit"
+                ) =>
+        {
+            found("bracket_clause", 2, 0..i + 1)
+        }
+        // `) like (`, `)=(`: the value closes a bracket and compares what it held.
+        Class::Op if !quoted && closing > 0 && i == closing && is_cmp(tok) => {
+            found("bracket_comparison", 2, 0..i + 1)
+        }
         Class::Op if quoted => {
             let (j, e) = expr(t, 0, src)?;
             if e.cmp && terminated(t, j) {
@@ -419,6 +551,103 @@ fn anchored(t: &[Token], src: &[u8], quoted: bool, inline_comment: bool) -> Opti
         }
         _ => None,
     }
+}
+
+/// Values that start with `;`, `,` or a statement word: a statement appended to the query
+/// (`;update users`, `; drop`), a column appended to a select list (`, find_in_set(`), a
+/// statement whose object is cut by a comment (`drop x;--`, `DROP/**/t`).
+fn value_start(t: &[Token], inline_comment: bool) -> Option<Found> {
+    let first = &t[0];
+    match first.class {
+        Class::Semi => {
+            let s = t.get(1)?;
+            if s.class != Class::Statement {
+                return None;
+            }
+            let pl = statement(t, 1).map_or(2, |(_, pl)| pl.min(2));
+            found("stacked_query", pl, 0..2)
+        }
+        Class::Comma => {
+            let f = t.get(1)?;
+            let call = f.class == Class::Func && (f.func || f.tag != Tag::None);
+            let sub = f.class == Class::LParen && is_word(t, 2, "select");
+            (call || sub).then(|| Found {
+                kind: "sql_function",
+                paranoia: 2,
+                tokens: 0..group_end(t, 2).0.min(t.len()),
+            })
+        }
+        Class::Statement
+            if matches!(
+                first.word,
+                "drop" | "truncate" | "alter" | "delete" | "rename"
+            ) =>
+        {
+            let object = if is_word(t, 1, "table") { 2 } else { 1 };
+            let end = name(t, object)?;
+            let cut = match class(t, end) {
+                Some(Class::Comment) => true,
+                Some(Class::Semi) => matches!(class(t, end + 1), None | Some(Class::Comment)),
+                None => inline_comment,
+                _ => false,
+            };
+            cut.then_some(Found {
+                kind: "stacked_query",
+                paranoia: 2,
+                tokens: 0..end,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A value that starts with `from`: the tail of a query whose `select` the application
+/// wrote (`from users where id=1`, ``from `db`.`t` limit``, `from t group by x`).
+fn query_tail(t: &[Token], src: &[u8]) -> Option<Found> {
+    let end = name(t, 1)?;
+    let next = t.get(end)?;
+    let strong = match next.word {
+        "where" => expr(t, end + 1, src).is_some_and(|(_, e)| e.cmp),
+        "group" | "order" => is_word(t, end + 1, "by"),
+        "limit" => {
+            let quoted_table = src[t[1].start] == b'`';
+            match class(t, end + 1) {
+                Some(Class::Num) => {
+                    matches!(
+                        class(t, end + 2),
+                        None | Some(Class::Comma | Class::Comment | Class::Semi)
+                    ) || is_word(t, end + 2, "offset")
+                }
+                None => quoted_table,
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    strong.then(|| Found {
+        kind: "sql_fragment",
+        paranoia: 2,
+        tokens: 0..end + 1,
+    })
+}
+
+/// The end of the bracket group opening at `i` and whether it closes inside the value.
+fn group_end(t: &[Token], i: usize) -> (usize, bool) {
+    let end = skip_group(t, i);
+    let closed = end < t.len()
+        || end == t.len() && end > i + 1 && t[end - 1].class == Class::RParen && {
+            // skip_group also ends at the value's end when the group never closes.
+            let mut depth = 0i32;
+            t[i..end].iter().all(|x| {
+                match x.class {
+                    Class::LParen => depth += 1,
+                    Class::RParen => depth -= 1,
+                    _ => {}
+                }
+                true
+            }) && depth <= 0
+        };
+    (end, closed)
 }
 
 /// The breakout string of a quoted context holds one token-like word (`admin`, `1`), not a
@@ -544,6 +773,11 @@ fn select_shape(t: &[Token], i: usize) -> Option<(usize, u8)> {
         match x.class {
             Class::Func | Class::Var => strong_cols = true,
             Class::Op if x.ch == b'*' => strong_cols = true,
+            // `select 0x616263`, `select (case when`: hex strings and conditionals.
+            Class::Num if x.ch == b'x' => strong_cols = true,
+            Class::Keyword if x.is("case") && (is_word(t, k + 1, "when") || k + 1 == t.len()) => {
+                strong_cols = true
+            }
             Class::Semi | Class::SetOp | Class::Comment => break,
             Class::Statement => return None,
             _ => {}
@@ -630,6 +864,35 @@ fn name(t: &[Token], i: usize) -> Option<usize> {
 fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
     let tok = &t[k];
     match tok.class {
+        Class::Num
+            if src[tok.start..tok.end].ends_with(b".e")
+                || src[tok.start..tok.end].ends_with(b".E") =>
+        {
+            // `1.e(`, `1.e.tables`: MySQL reads `1.e` as a number glued to what follows.
+            let n = t.get(k + 1)?;
+            (n.start == tok.end).then(|| Found {
+                kind: "scientific_notation",
+                paranoia: 1,
+                tokens: k..k + 2,
+            })
+        }
+        Class::SetOp if tok.is("except") || tok.is("intersect") => {
+            // `except select 1,2`, `except values(1,2)` (SQLite auth bypasses).
+            let n = t.get(k + 1)?;
+            let after = t.get(k + 2)?;
+            let select = n.is("select")
+                && matches!(
+                    after.class,
+                    Class::Num | Class::Var | Class::Func | Class::Str | Class::LParen
+                )
+                || n.is("select") && after.ch == b'*';
+            let values = n.is("values") && after.class == Class::LParen;
+            (select || values).then(|| Found {
+                kind: "union_select",
+                paranoia: 2,
+                tokens: k..k + 2,
+            })
+        }
         Class::SetOp if tok.is("union") => {
             let mut j = k + 1;
             if is_word(t, j, "all") || is_word(t, j, "distinct") {
@@ -676,7 +939,17 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
         Class::Func => {
             let args = k + 1..skip_group(t, k + 1);
             let inner = t.get(k + 2);
+            let open_call = (tok.func || !tok.word.is_empty()) && !group_end(t, k + 1).1;
+            let judged_below = matches!(tok.tag, Tag::Time | Tag::Error) && inner.is_some();
             match tok.tag {
+                // A known function whose call the value leaves open (`concat(`, `round (`,
+                // `ifnull(x,`): the query around it supplies the rest. Delay and error
+                // functions with arguments are judged by those below.
+                tag if open_call && !judged_below => {
+                    // Their names are SQL-only (but `sleep`).
+                    let sql_only = matches!(tag, Tag::Time | Tag::Error) && !tok.is("sleep");
+                    found("sql_function", if sql_only { 1 } else { 2 }, k..args.end)
+                }
                 Tag::Time => {
                     let argful = inner.is_some_and(|x| {
                         matches!(
@@ -721,6 +994,18 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
                     }
                     found("sql_function", 2, k..args.end)
                 }
+                _ if (tok.is("if") || tok.is("iif")) && t[k + 1].start == tok.end => {
+                    // MySQL `if(1=1,...)`: a condition evaluated inside the query.
+                    let (_, e) = expr(t, k + 2, src)?;
+                    let single_eq = t
+                        .get(k + 3)
+                        .is_some_and(|x| x.ch == b'=' && x.end - x.start == 1);
+                    (e.cmp && single_eq).then_some(Found {
+                        kind: "conditional",
+                        paranoia: 2,
+                        tokens: k..args.end,
+                    })
+                }
                 // `Left (WA)` is prose; `left(` is code.
                 _ if t[k + 1].start != tok.end => None,
                 Tag::Probe => found("sql_function", 2, k..args.end),
@@ -762,6 +1047,10 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
             let pl = if is_known_sysvar(name) { 1 } else { 2 };
             found("system_variable", pl, k..k + 1)
         }
+        Class::LParen if is_word(t, k + 1, "select") && k + 2 == t.len() => {
+            // `=(select` ending the value: a sub-query the attacker goes on to write.
+            found("subselect", 2, k..k + 2)
+        }
         Class::LParen if is_word(t, k + 1, "select") => {
             let (end, pl) = select_shape(t, k + 1)?;
             let prev_ok = k == 0
@@ -787,14 +1076,18 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
         Class::Num | Class::Str
             if k == 0 || matches!(t[k - 1].class, Class::Comma | Class::LParen) =>
         {
-            // `1=1`, `11!=1`, `'a' like 'a'`: a bare comparison of constants.
+            // `1=1`, `11!=1`, `'a' like 'a'`, `1 is not 2`: a bare comparison of constants.
             let (j, e) = expr(t, k, src)?;
-            let rhs = t.get(k + 2)?;
-            let bare = e.cmp
-                && j == k + 3
-                && is_literal(rhs)
-                && terminated(t, j)
-                && always_true(&t[k], &t[k + 1], rhs, src);
+            if !e.cmp || !(k + 3..=k + 4).contains(&j) || !terminated(t, j) {
+                return None;
+            }
+            let rhs = &t[j - 1];
+            let ops = &t[k + 1..j - 1];
+            let negated = ops.iter().any(|x| x.is("not"));
+            let op = ops.iter().find(|x| !x.is("not"))?;
+            let bare = is_literal(rhs)
+                && (ops.len() == 1 || negated)
+                && always_true(&t[k], op, rhs, src) != negated;
             bare.then_some(Found {
                 kind: "tautology",
                 paranoia: 2,
@@ -823,14 +1116,33 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
                     | b"oid"
                     | b"float"
             );
+            // `(...)::int`: casting a computed value, PostgreSQL's error-based extraction.
+            let computed = k > 0 && t[k - 1].class == Class::RParen;
             is_type.then(|| Found {
                 kind: "type_cast",
-                paranoia: 2,
+                paranoia: if computed { 1 } else { 2 },
                 tokens: k..k + 2,
             })
         }
         Class::Keyword if tok.is("procedure") && is_word(t, k + 1, "analyse") => {
             found("procedure_analyse", 1, k..k + 2)
+        }
+        Class::Op | Class::Keyword
+            if (tok.is("in") || tok.is("values"))
+                && class(t, k + 1) == Some(Class::LParen)
+                && k + 2 == t.len() =>
+        {
+            // `in (`, `values(` ending the value: a list the query completes.
+            found("sql_fragment", 2, k..k + 2)
+        }
+        Class::Keyword if tok.is("where") => {
+            // `where 1=1`: the classic always-true filter.
+            let (j, e) = expr(t, k + 1, src)?;
+            e.same_literals.then_some(Found {
+                kind: "tautology",
+                paranoia: 2,
+                tokens: k..j,
+            })
         }
         Class::Keyword if tok.is("having") => {
             let (j, e) = expr(t, k + 1, src)?;
@@ -844,22 +1156,12 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
             let n = t.get(k + 1)?;
             let quoted_name = n.class == Class::Str || src[n.start] == b'`';
             let named = quoted_name || matches!(n.class, Class::Bareword | Class::Keyword);
+            // After a closing bracket the alias names a computed column: `count(*) as n from`.
+            let computed = k > 0 && t[k - 1].class == Class::RParen && table_tail(t, k + 3);
             (named && is_word(t, k + 2, "from")).then(|| Found {
                 kind: "sql_fragment",
-                paranoia: if quoted_name { 2 } else { 3 },
+                paranoia: if quoted_name || computed { 2 } else { 3 },
                 tokens: k..k + 3,
-            })
-        }
-        Class::Num
-            if src[tok.start..tok.end].ends_with(b".e")
-                || src[tok.start..tok.end].ends_with(b".E") =>
-        {
-            // `1.e(`, `1.e.tables`: MySQL reads `1.e` as a number glued to what follows.
-            let n = t.get(k + 1)?;
-            (n.start == tok.end).then(|| Found {
-                kind: "scientific_notation",
-                paranoia: 1,
-                tokens: k..k + 2,
             })
         }
         Class::Keyword if tok.is("case") => {
@@ -874,6 +1176,20 @@ fn anywhere(t: &[Token], src: &[u8], k: usize) -> Option<Found> {
         }
         _ => None,
     }
+}
+
+/// What may follow `from` when a select list ends there: nothing (the query goes on), or a
+/// table name followed by nothing or a clause.
+fn table_tail(t: &[Token], i: usize) -> bool {
+    let Some(end) = (i < t.len()).then(|| name(t, i)).flatten() else {
+        return i >= t.len();
+    };
+    t.get(end).is_none_or(|x| {
+        matches!(
+            x.word,
+            "where" | "limit" | "order" | "group" | "join" | "inner" | "left" | "union"
+        ) || matches!(x.class, Class::Comment | Class::Semi | Class::RParen)
+    })
 }
 
 /// Whether `a op b` over two constants is always true (`1=1`, `'a' like 'a'`, `1!=2`): the

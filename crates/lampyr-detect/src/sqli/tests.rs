@@ -117,6 +117,146 @@ fn benign_values_are_not_flagged_at_paranoia_two() {
     assert!(flagged.is_empty(), "{}", flagged.join("\n"));
 }
 
+/// Idioms a PL2 deployment must see (and a PL1 one need not), with their kind.
+const ATTACKS_PL2: &[(&str, &str)] = &[
+    // A condition appended after a nested `name=` (a form body encoded twice).
+    ("pay=AND 2771=1709)", "tautology"),
+    ("q=or 120=121=", "tautology"),
+    ("AND (name = \"", "tautology"),
+    ("|| langCode == '", "tautology"),
+    ("oR pmw==", "tautology"),
+    ("&& setPath !=", "tautology"),
+    ("xor 2 <", "tautology"),
+    ("OR 1# ", "tautology"),
+    // Statements appended or cut by a comment.
+    (";update users", "stacked_query"),
+    ("; insert into", "stacked_query"),
+    ("DROP sampletable;--", "stacked_query"),
+    ("DROP/*comment*/sampletable", "stacked_query"),
+    // Functions the query completes, and the end of a select list.
+    ("concat(", "sql_function"),
+    ("round (", "sql_function"),
+    ("ifnull(a,", "sql_function"),
+    (", FIND_IN_SET('22', Category )", "sql_function"),
+    ("IN (", "sql_fragment"),
+    (") AS orders FROM", "sql_fragment"),
+    ("count(*) as n from users where", "sql_fragment"),
+    ("from `db`.`sys_refindex` limit", "sql_fragment"),
+    ("FROM termine GROUP BY tag1", "sql_fragment"),
+    (
+        "FROM ack_variable WHERE name=\"cron_last\";",
+        "sql_fragment",
+    ),
+    ("id=(select", "subselect"),
+    // Brackets closed and conditions in MySQL functions.
+    (") like (", "bracket_comparison"),
+    (") when 234 then", "bracket_clause"),
+    ("if(2=", "sql_function"),
+    ("if(1=1,sleep(0),0)", "time_based"),
+    // Constants compared, negated and one-sided tests.
+    ("1 is not 2", "tautology"),
+    ("'1' not regexp '2'", "tautology"),
+    ("where 1=1", "tautology"),
+    ("HAVING 1=", "having"),
+    // Breakouts: backslash-escaped quotes in standard-SQL strings, backtick identifiers.
+    ("\\'and", "boolean_fragment"),
+    ("` AS `edit_user_id` from", "sql_fragment"),
+    ("except select 1,2", "union_select"),
+    ("except values(1,2)", "union_select"),
+    ("SELECT (CASE WHEN 1=1 THEN 1 ELSE 0 END)", "conditional"),
+    ("SELECT (CASE", "select_query"),
+    ("select 0x616263", "select_query"),
+    ("password::int", "type_cast"),
+    // Lone names only SQL has.
+    ("information_schema", "catalog_access"),
+    ("xp_dirtree", "command_exec"),
+    ("mysql.db", "catalog_access"),
+];
+
+#[test]
+fn structural_idioms_are_found_at_paranoia_two_with_their_kind() {
+    let mut wrong = Vec::new();
+    for (input, kind) in ATTACKS_PL2 {
+        match detect_at(input, 2) {
+            Some(m) if m.kind == *kind => {}
+            other => wrong.push(format!("{input:?} -> {other:?} (want {kind})")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn new_idioms_are_found_at_paranoia_one() {
+    for input in [
+        "admin@juice-sh.op' and password glob password",
+        "admin@x.op\\' or 1=1--",
+        "1.e(ascii)",
+        "unistr(password)::int",
+        "benchmark(",
+        "email' notnull --",
+        "admin`;",
+    ] {
+        let m = detect_at(input, 1);
+        assert!(m.is_some(), "{input:?}");
+    }
+}
+
+/// Look-alikes of the PL2 idioms that benign API values have.
+const BENIGN_LOOKALIKES: &[&str] = &[
+    "sort=name desc",
+    "filter=status eq 'open'",
+    "q=or 5 stars",
+    "name=John or Jane",
+    "yes or no=",
+    "from London where it rains",
+    "as seen from the hill",
+    "from 9 to 5",
+    "drop me a note; update later",
+    "Max (2 items)",
+    "Date (UTC)",
+    "Turn left (then right)",
+    "round(2.5)",
+    "values between 1 and 10",
+    "user_tables",
+    "schema_name",
+    "Northwind",
+    "varchar",
+    "information",
+    "std::string",
+    "fe80::1",
+    "it's 1 or 2",
+    "a ≥ b",
+    "if (x) { y }",
+    "select one (optional)",
+    "2024-01-01..2024-02-01",
+    "`code` or `more code`",
+    "C:\\Users\\me\\'file'",
+    "where to go?",
+    "except select members",
+    "[x](http://example.com) ![img](a.png)",
+];
+
+#[test]
+fn benign_look_alikes_of_the_new_idioms_are_not_flagged() {
+    let flagged: Vec<_> = BENIGN_LOOKALIKES
+        .iter()
+        .filter_map(|v| detect_at(v, 2).map(|m| format!("{v:?} -> {m:?}")))
+        .collect();
+    assert!(flagged.is_empty(), "{}", flagged.join("\n"));
+}
+
+#[test]
+fn embedded_values_keep_their_offsets() {
+    let v = "pay=AND 2771=1709)";
+    let m = detect(v).unwrap();
+    assert!(m.span.start >= 4, "{m:?}");
+    assert_eq!(&v[m.span.clone()], "AND 2771=1709");
+    assert_eq!(embedded_value(b"a=b"), Some(2));
+    assert_eq!(embedded_value(b"a==b"), None);
+    assert_eq!(embedded_value(b"=b"), None);
+    assert_eq!(embedded_value(b"a="), None);
+}
+
 #[test]
 fn fingerprint_and_span_describe_the_injection() {
     let m = detect("abc' or 1=1--").unwrap();
@@ -160,7 +300,10 @@ proptest! {
 
     #[test]
     fn work_is_bounded_on_long_values(
-        unit in prop::sample::select(vec!["(", "' or ", "select ", "/*", "--\n", "1=1 ", "@@x ", "a.b."]),
+        unit in prop::sample::select(vec![
+            "(", "' or ", "select ", "/*", "--\n", "1=1 ", "@@x ", "a.b.", "\\'", "`", "a=",
+            "or (", "concat(", ") as x from ",
+        ]),
         n in 1usize..4000,
     ) {
         let s = unit.repeat(n);

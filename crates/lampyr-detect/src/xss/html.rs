@@ -419,7 +419,7 @@ pub(super) fn attribute_breakout(s: &str) -> Option<XssMatch> {
         while st > 0 && (b[st - 1].is_ascii_alphanumeric() || matches!(b[st - 1], b'-' | b':')) {
             st -= 1;
         }
-        if st == e || e - st > 40 {
+        if st == e || e - st > 64 {
             continue;
         }
         let name = s[st..e].to_ascii_lowercase();
@@ -431,6 +431,9 @@ pub(super) fn attribute_breakout(s: &str) -> Option<XssMatch> {
             .take(64)
             .find(|c| !(c.is_ascii_alphanumeric() || c.is_ascii_whitespace() || **c == b'-'))
             .is_some_and(|c| matches!(c, b'"' | b'\'' | b'`' | b'/'));
+        // Leading whitespace ends an unquoted attribute (`<img src=VALUE>`); weaker than a
+        // quote, as text can start with a space too.
+        let after_space = !after_quote && st > 0 && b[..st].iter().all(|c| c.is_ascii_whitespace());
         let mut v = eq + 1;
         while v < n && b[v].is_ascii_whitespace() {
             v += 1;
@@ -443,7 +446,7 @@ pub(super) fn attribute_breakout(s: &str) -> Option<XssMatch> {
         if let Some(ev) = name.strip_prefix("on") {
             if is_event(ev) {
                 let code_like = js::looks_like_code(value.trim_matches(['"', '\'', '`']));
-                let pl = match (after_quote, code_like) {
+                let pl = match (after_quote || after_space, code_like) {
                     (true, _) => 1,
                     (false, true) => 2,
                     (false, false) => 3,
@@ -452,10 +455,13 @@ pub(super) fn attribute_breakout(s: &str) -> Option<XssMatch> {
             } else if after_quote
                 && st > 0
                 && b[st - 1] != b'/'
-                && ev.len() >= 3
+                // Real event names are at most 40 letters long.
+                && (3..=40).contains(&ev.len())
                 && ev.bytes().all(|c| c.is_ascii_alphabetic())
             {
                 keep(&mut best, hit("attribute_injection", 2, st..value_end));
+            } else if after_space && (3..=40).contains(&ev.len()) {
+                keep(&mut best, hit("attribute_injection", 3, st..value_end));
             }
         } else if name == "style" && after_quote && js::css_is_active(&s[v..]) {
             keep(&mut best, hit("attribute_injection", 1, st..n));

@@ -207,6 +207,13 @@ const SINKS: &[(&str, Sink)] = &[
     ("document.domain", Sink::Property(1)),
     ("document.write", Sink::Property(1)),
     ("document.location", Sink::Property(2)),
+    // DOM access that only script does: reading or building the page.
+    ("document.queryselector", Sink::Property(2)),
+    ("document.queryselectorall", Sink::Property(2)),
+    ("document.getelementbyid", Sink::Property(2)),
+    ("document.getelementsbytagname", Sink::Property(2)),
+    ("document.createelement", Sink::Property(2)),
+    ("document.body", Sink::Property(2)),
     ("window.location", Sink::Property(2)),
     ("location.href", Sink::Property(3)),
     ("innerhtml", Sink::Property(2)),
@@ -407,7 +414,7 @@ pub(super) fn encodings(s: &str) -> Option<XssMatch> {
             .filter(|c| !c.is_ascii_whitespace())
             .take(4096)
             .collect();
-        let count = [&b"![]"[..], b"!+[]", b"[][", b"+[]", b"[])["]
+        let count = [&b"![]"[..], b"!![]", b"!+[]", b"[][", b"+[]", b"[])["]
             .iter()
             .map(|p| memchr::memmem::find_iter(&flat, p).take(8).count())
             .sum::<usize>();

@@ -121,6 +121,27 @@ fn inert_markup_is_paranoia_two_never_one() {
 }
 
 #[test]
+fn unquoted_attribute_breakouts_and_dom_calls_are_found() {
+    // Leading whitespace ends an unquoted attribute value.
+    let m = detect_at("  onload= ", 2).expect("known event");
+    assert_eq!((m.kind, m.paranoia), ("attribute_injection", 1));
+    let m = detect("  onabcdefgh= x").expect("unknown event-like name");
+    assert_eq!(m.paranoia, 3);
+    assert_eq!(detect("\"onabcdefgh= x").map(|m| m.paranoia), Some(2));
+    // Not an event name: longer than any real one.
+    assert!(detect_at(&format!(" on{}=", "a".repeat(45)), 2).is_none());
+    // Leading whitespace without an `on*` or URL attribute is text.
+    for v in [" online=yes", "  onboarding", " name=value", " count = 3"] {
+        assert!(detect_at(v, 2).is_none(), "{v:?}");
+    }
+    let m = detect_at("document.querySelector(\"p\").textContent=\"x\"", 2).unwrap();
+    assert_eq!(m.kind, "js_property");
+    assert!(detect_at("see the document body for details", 2).is_none());
+    assert!(detect_at("+!![]", 2).is_some(), "JSFuck");
+    assert!(detect_at("![](image.png)", 2).is_none(), "markdown image");
+}
+
+#[test]
 fn span_points_at_the_payload() {
     let v = "hello <img src=x onerror=alert(1)> world";
     let m = detect(v).unwrap();
