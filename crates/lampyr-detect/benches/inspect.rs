@@ -6,6 +6,11 @@
 //! cargo bench -p lampyr-detect --bench inspect
 //! ```
 //!
+//! `inspect --profile [SET] [N]` (the bench binary run directly, e.g. under
+//! `valgrind --tool=callgrind --toggle-collect='*Inspector::inspect*'`) skips criterion and
+//! inspects the benign set, the attack set or the 4 KB request (all when no SET) N times each (default 1), so
+//! instruction counts per request can be read without timing noise.
+//!
 //! Inputs are built here (no corpus needed): a mix of typical API calls (GET with query
 //! parameters, JSON bodies of a few fields to 4 KB, forms, browser-like headers, cookies) and
 //! attack requests of every family in several placements.
@@ -165,13 +170,17 @@ fn attacks() -> Vec<Request> {
     v
 }
 
-fn latency(inspector: &Inspector) {
-    let req = request(
+fn big_request() -> Request {
+    request(
         "POST",
         "/api/v1/projects/42",
         &[("Content-Type", "application/json")],
         &json_body(4096),
-    );
+    )
+}
+
+fn latency(inspector: &Inspector) {
+    let req = big_request();
     assert!(req.body.len() >= 4000);
     for _ in 0..1000 {
         black_box(inspector.inspect(black_box(&req)));
@@ -196,8 +205,35 @@ fn latency(inspector: &Inspector) {
     );
 }
 
+/// `--profile [SET] [N]`: the set (`benign`, `attack`, `4kb`; all when absent) N times, no
+/// timing (for callgrind).
+fn profile(inspector: &Inspector, only: Option<&str>, n: usize) {
+    let sets = [
+        ("benign", benign()),
+        ("attack", attacks()),
+        ("4kb", vec![big_request()]),
+    ];
+    for (name, reqs) in sets.iter().filter(|(s, _)| only.is_none_or(|o| o == *s)) {
+        let mut attacks = 0;
+        for _ in 0..n {
+            for r in reqs {
+                attacks += usize::from(black_box(inspector.inspect(black_box(r))).is_attack());
+            }
+        }
+        println!("{name}: {} requests x {n}, {attacks} attacks", reqs.len());
+    }
+}
+
 fn main() {
     let inspector = Inspector::new(InspectConfig::default()).expect("rules compile");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let rest = &args[i + 1..];
+        let only = rest.iter().find(|a| a.parse::<usize>().is_err());
+        let n = rest.iter().find_map(|a| a.parse().ok()).unwrap_or(1);
+        profile(&inspector, only.map(String::as_str), n);
+        return;
+    }
     latency(&inspector);
 
     let mut c = Criterion::default().configure_from_args();

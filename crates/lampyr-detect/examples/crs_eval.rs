@@ -3,11 +3,14 @@
 //! ```text
 //! cargo run --release -p lampyr-detect --example crs_eval -- CRS_DIR [--paranoia N]
 //!     [--family F] [--show-misses] [--show-fp] [--benign FILE.har|DIR ...] [--json OUT]
+//!     [--dump OUT]
 //! ```
 //!
 //! Per family: attack cases detected (all, and those whose CRS rule is PL1–PL2) and benign
 //! cases flagged. `--benign` reads HAR files (a directory is searched for `*.har`) and reports
-//! the share of exchanges flagged: the real false-positive rate on API traffic.
+//! the share of exchanges flagged: the real false-positive rate on API traffic. `--dump` writes
+//! one line per request (case id or HAR entry) with every hit, scored or detection-only, and
+//! its placement: two dumps diffed show exactly what a change to the inspector altered.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +52,7 @@ fn main() {
     let mut show_fp = false;
     let mut benign_paths = Vec::new();
     let mut json_out = None;
+    let mut dump_out = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--paranoia" => paranoia = args.next().and_then(|v| v.parse().ok()).expect("N"),
@@ -57,6 +61,7 @@ fn main() {
             "--show-fp" => show_fp = true,
             "--benign" => benign_paths.push(PathBuf::from(args.next().expect("path"))),
             "--json" => json_out = args.next(),
+            "--dump" => dump_out = args.next(),
             _ => dir = Some(PathBuf::from(a)),
         }
     }
@@ -75,6 +80,7 @@ fn main() {
         .collect();
     files.sort();
     let mut inspected = 0u64;
+    let mut dump = String::new();
     let started = Instant::now();
     for file in files {
         let family = file.file_stem().unwrap().to_string_lossy().to_string();
@@ -87,6 +93,7 @@ fn main() {
             let req = request_of(&case);
             let verdict = inspector.inspect(&req);
             inspected += 1;
+            dump_line(&mut dump, case["id"].as_str().unwrap_or(""), &verdict);
             let row = rows.entry(family.clone()).or_default();
             let pl = case["paranoia_level"].as_u64().unwrap_or(1);
             let flagged = verdict.is_attack();
@@ -169,7 +176,7 @@ fn main() {
     let mut benign_summary = Vec::new();
     for path in &benign_paths {
         for har in har_files(path) {
-            let (n, flagged, secs) = benign_run(&inspector, &har, show_fp);
+            let (n, flagged, secs) = benign_run(&inspector, &har, show_fp, &mut dump);
             println!(
                 "benign {}: {flagged}/{n} flagged ({:.3} %), {:.0} exchanges/s",
                 har.display(),
@@ -186,6 +193,9 @@ fn main() {
             "BENIGN TOTAL: {f}/{n} flagged ({:.3} %)",
             100.0 * f as f64 / n.max(1) as f64
         );
+    }
+    if let Some(out) = dump_out {
+        std::fs::write(out, dump).expect("write dump");
     }
     if let Some(out) = json_out {
         let v = serde_json::json!({
@@ -273,7 +283,12 @@ fn har_files(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn benign_run(inspector: &Inspector, har: &Path, show_fp: bool) -> (u64, u64, f64) {
+fn benign_run(
+    inspector: &Inspector,
+    har: &Path,
+    show_fp: bool,
+    dump: &mut String,
+) -> (u64, u64, f64) {
     let mut exchanges = Vec::new();
     lampyr_ingest::read_path(
         har,
@@ -291,6 +306,7 @@ fn benign_run(inspector: &Inspector, har: &Path, show_fp: bool) -> (u64, u64, f6
     let mut flagged = 0;
     for (i, ex) in exchanges.iter().enumerate() {
         let v = inspector.inspect(&ex.request);
+        dump_line(dump, &format!("{}#{i}", har.display()), &v);
         if v.is_attack() {
             flagged += 1;
             if show_fp {
@@ -318,4 +334,27 @@ fn benign_run(inspector: &Inspector, har: &Path, show_fp: bool) -> (u64, u64, f6
         flagged,
         started.elapsed().as_secs_f64(),
     )
+}
+
+/// One dump line: the request's name, its score, then every hit (`-` before detection-only
+/// ones) as `rule@location:field`, sorted.
+fn dump_line(out: &mut String, name: &str, v: &lampyr_detect::Verdict) {
+    use std::fmt::Write as _;
+    let mut hits: Vec<String> = v
+        .hits
+        .iter()
+        .map(|h| (h, ""))
+        .chain(v.detection_only.iter().map(|h| (h, "-")))
+        .map(|(h, mark)| {
+            format!(
+                "{mark}{}@{}:{}{}",
+                h.rule,
+                h.placement.location.as_str(),
+                h.placement.field,
+                if h.from_base64 { "(b64)" } else { "" }
+            )
+        })
+        .collect();
+    hits.sort();
+    let _ = writeln!(out, "{name}\t{}\t{}", v.score, hits.join(" "));
 }

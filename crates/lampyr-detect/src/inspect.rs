@@ -20,7 +20,7 @@ use crate::normalize::{self, Views};
 use crate::placement::{self, scope, Extracted, Limits};
 use crate::rules::builtin::{self, Core, ReqInfo};
 use crate::rules::user::{CompiledUserRule, UserRule};
-use crate::rules::{Family, RequestContext, RuleHit, Value, ValueKind};
+use crate::rules::{ByteSet, Family, RequestContext, RuleHit, Value, ValueKind};
 use crate::{DetectError, Location, Placement, Severity};
 
 /// Longest fragment shown in a hit, in characters.
@@ -230,15 +230,6 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// A value whose every byte is an ASCII letter or digit, or a plain number: no family has
-/// anything to find in it (base64 is tried separately).
-fn inert(s: &str) -> bool {
-    !s.is_empty()
-        && (s.bytes().all(|b| b.is_ascii_alphanumeric())
-            || s.bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')))
-}
-
 impl Inspector {
     /// Validates the settings and compiles the rules.
     pub fn new(cfg: InspectConfig) -> Result<Self, DetectError> {
@@ -341,7 +332,6 @@ impl Inspector {
             placement.field.push_str(extracted.get(&item.field));
             let key = extracted.get(&item.key);
             let raw = extracted.get(&item.raw);
-            let skip_builtin = item.kind == ValueKind::Content && inert(value_text);
             views.fill(value_text);
             let v = Value {
                 placement: &placement,
@@ -353,11 +343,9 @@ impl Inspector {
                 cmdline: &views.cmdline,
                 from_base64: false,
             };
-            if !skip_builtin {
-                hits.clear();
-                self.run_families(&v, item.scope, &info, &ctx, hits);
-                self.record(&mut verdict, hits, &v);
-            }
+            hits.clear();
+            self.run_families(&v, &views.bytes, item.scope, &info, &ctx, hits);
+            self.record(&mut verdict, hits, &v);
             self.run_user_rules(&mut verdict, &v);
             if self.cfg.decode_base64
                 && item.kind == ValueKind::Content
@@ -377,7 +365,7 @@ impl Inspector {
                         from_base64: true,
                     };
                     hits.clear();
-                    self.run_families(&v, item.scope, &info, &ctx, hits);
+                    self.run_families(&v, &b64_views.bytes, item.scope, &info, &ctx, hits);
                     self.record(&mut verdict, hits, &v);
                     self.run_user_rules(&mut verdict, &v);
                 }
@@ -406,9 +394,12 @@ impl Inspector {
         verdict
     }
 
+    /// Every family on one value; each is first asked whether it can match at all (its O(1)
+    /// prefilter on the value's bytes and key), so most values skip most families.
     fn run_families(
         &self,
         v: &Value<'_>,
+        bytes: &ByteSet,
         sc: u32,
         info: &ReqInfo<'_>,
         ctx: &RequestContext<'_>,
@@ -416,7 +407,9 @@ impl Inspector {
     ) {
         self.core.check_with(v, sc, info, out);
         for f in &self.families {
-            f.check(v, ctx, out);
+            if f.may_match(v, ctx, bytes) {
+                f.check(v, ctx, out);
+            }
         }
     }
 

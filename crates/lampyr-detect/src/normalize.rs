@@ -40,6 +40,8 @@ pub struct Views {
     pub cmdline: String,
     /// Whether a NUL byte was seen (and removed) while decoding.
     pub had_nul: bool,
+    /// The bytes `decoded` holds (for the families' O(1) prefilters).
+    pub bytes: crate::rules::ByteSet,
     scratch: String,
 }
 
@@ -47,6 +49,7 @@ impl Views {
     /// Fills every view from `input` (a value already decoded once by its placement).
     pub fn fill(&mut self, input: &str) {
         self.had_nul = decode_into(input, &mut self.decoded, &mut self.scratch);
+        self.bytes = crate::rules::ByteSet::of(&self.decoded);
         fold_into(&self.decoded, &mut self.folded);
         cmdline_into(&self.folded, &mut self.cmdline);
     }
@@ -258,7 +261,13 @@ fn entity_at(b: &[u8]) -> Option<(char, usize)> {
         };
         let mut v: u32 = 0;
         let mut j = start;
-        while j < b.len() && j - start < 8 {
+        // Leading zeros add nothing (browsers accept any number of them): only significant
+        // digits count against the limit, so `&#0000000123;` is `{`, not U+FFFD.
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let digits = j;
+        while j < b.len() && j - digits < 8 {
             match (b[j] as char).to_digit(radix) {
                 Some(d) => v = v.saturating_mul(radix).saturating_add(d),
                 None => break,
@@ -268,7 +277,7 @@ fn entity_at(b: &[u8]) -> Option<(char, usize)> {
         if j == start {
             return None;
         }
-        // Skip further digits (leading-zero padding beyond 8 is still one reference).
+        // More than 8 significant digits: one reference, out of range.
         while j < b.len() && (b[j] as char).is_digit(radix) {
             j += 1;
             v = u32::MAX;
@@ -687,6 +696,12 @@ mod tests {
         assert_eq!(decode("&#60;&#x3C;&#X3c;&#0000060"), "<<<<");
         assert_eq!(decode("a&b;c &amp"), "a&b;c &amp");
         assert_eq!(decode("&#x6a&#x61&#x76&#x61"), "java");
+        // Leading zeros never count against the digit limit.
+        assert_eq!(decode("&#0000000123;&#x00000000003c;"), "{<");
+        assert_eq!(decode("&#00000000000000000000060"), "<");
+        assert_eq!(decode("&#0;"), "");
+        // Too many significant digits is still one (invalid) reference.
+        assert_eq!(decode("&#123456789123;x"), "\u{fffd}x");
     }
 
     #[test]

@@ -523,61 +523,268 @@ fn raw_body(b: &mut Builder<'_>, text: &str, sc: u32) {
     b.add(Location::Body, "", ValueKind::Content, "", text, text, sc);
 }
 
-/// JSON leaves and keys; false when the text is not JSON at all.
+/// Nesting of JSON arrays and objects followed at most (deeper documents stop the walk).
+const MAX_JSON_DEPTH: usize = 128;
+
+/// JSON leaves (strings and numbers) and keys; false when the text is not JSON at all.
+///
+/// Field paths join keys with `.` and mark array items with `[]` (`items[].id`); a key is a
+/// [`ValueKind::Name`] value once per distinct path, as sent (a key holding dots stays one
+/// name: `java.lang.Runtime`).
 fn json(b: &mut Builder<'_>, text: &str) -> bool {
-    let state = std::collections::hash_map::RandomState::new();
-    let mut seen: HashSet<u64> = HashSet::new();
-    let mut any = false;
-    let res = lampyr_classify::json::walk(text, |leaf| {
-        any = true;
-        // Every key on the path, once per distinct path prefix.
-        let path = leaf.path;
-        let mut start = 0;
-        for (i, ch) in path
-            .char_indices()
-            .chain(std::iter::once((path.len(), '.')))
+    let mut w = JsonWalk {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        path: String::new(),
+        key: String::new(),
+        buf: String::new(),
+        seen: HashSet::new(),
+        state: std::collections::hash_map::RandomState::new(),
+        any: false,
+    };
+    let ok = w.value(b, 0).is_some() && {
+        w.ws();
+        w.i == w.s.len()
+    };
+    ok || w.any
+}
+
+struct JsonWalk<'t> {
+    s: &'t [u8],
+    text: &'t str,
+    i: usize,
+    /// Field path of the current value.
+    path: String,
+    /// Nearest object key (for array items, the array's key).
+    key: String,
+    /// Decoded string scratch.
+    buf: String,
+    /// Hashes of the paths whose key was already added (keyed hashing: a crafted collision
+    /// can only hide a repeated name, and the seed is per walk).
+    seen: HashSet<u64>,
+    state: std::collections::hash_map::RandomState,
+    /// Whether any value was added.
+    any: bool,
+}
+
+impl JsonWalk<'_> {
+    fn ws(&mut self) {
+        while self
+            .s
+            .get(self.i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
         {
-            if ch != '.' || i == 0 {
-                continue;
+            self.i += 1;
+        }
+    }
+
+    /// One value at the current path; `None` on malformed input.
+    fn value(&mut self, b: &mut Builder<'_>, depth: usize) -> Option<()> {
+        self.ws();
+        match *self.s.get(self.i)? {
+            b'{' => {
+                if depth >= MAX_JSON_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                let (path_len, key_len) = (self.path.len(), self.key.len());
+                let saved_key = std::mem::take(&mut self.key);
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b'"') {
+                            return None;
+                        }
+                        self.string()?;
+                        self.path.truncate(path_len);
+                        if !self.path.is_empty() {
+                            self.path.push('.');
+                        }
+                        self.path.push_str(&self.buf);
+                        self.key.clear();
+                        self.key.push_str(&self.buf);
+                        self.name(b);
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b':') {
+                            return None;
+                        }
+                        self.i += 1;
+                        self.value(b, depth + 1)?;
+                        self.ws();
+                        match self.s.get(self.i)? {
+                            b',' => self.i += 1,
+                            b'}' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.path.truncate(path_len);
+                self.key = saved_key;
+                debug_assert_eq!(self.key.len(), key_len);
             }
-            let prefix = &path[..i];
-            let seg = &path[start..i];
-            start = i + 1;
-            let name = seg.trim_end_matches("[]");
-            if name.is_empty() {
-                continue;
+            b'[' => {
+                if depth >= MAX_JSON_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                let path_len = self.path.len();
+                self.path.push_str("[]");
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.value(b, depth + 1)?;
+                        self.ws();
+                        match self.s.get(self.i)? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.path.truncate(path_len);
             }
-            let mut h = state.build_hasher();
-            h.write(prefix.as_bytes());
-            if seen.insert(h.finish()) {
-                let field = prefix.trim_end_matches("[]");
+            b'"' => {
+                self.string()?;
+                if !self.buf.is_empty() {
+                    self.any = true;
+                    b.add(
+                        Location::Body,
+                        &self.path,
+                        ValueKind::Content,
+                        &self.key,
+                        &self.buf,
+                        &self.buf,
+                        scope::BODY,
+                    );
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                while self
+                    .s
+                    .get(self.i)
+                    .is_some_and(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                {
+                    self.i += 1;
+                }
+                let n = &self.text[start..self.i];
+                self.any = true;
                 b.add(
                     Location::Body,
-                    field,
-                    ValueKind::Name,
-                    name,
-                    name,
-                    name,
-                    scope::BODY_NAME,
+                    &self.path,
+                    ValueKind::Content,
+                    &self.key,
+                    n,
+                    n,
+                    scope::BODY,
                 );
             }
+            _ => {
+                for lit in [&b"true"[..], b"false", b"null"] {
+                    if self.s[self.i..].starts_with(lit) {
+                        self.i += lit.len();
+                        return Some(());
+                    }
+                }
+                return None;
+            }
         }
-        let v: &str = &leaf.value;
-        if !v.is_empty() {
-            b.add(
-                Location::Body,
-                leaf.path,
-                ValueKind::Content,
-                leaf.key,
-                v,
-                v,
-                scope::BODY,
-            );
+        Some(())
+    }
+
+    /// The key just read (in `buf`) as a name, once per path.
+    fn name(&mut self, b: &mut Builder<'_>) {
+        let mut h = self.state.build_hasher();
+        h.write(self.path.as_bytes());
+        if !self.seen.insert(h.finish()) || self.buf.is_empty() {
+            return;
         }
-    });
-    match res {
-        Ok(()) => true,
-        Err(_) => any,
+        let field = self.path.trim_end_matches("[]");
+        self.any = true;
+        b.add(
+            Location::Body,
+            field,
+            ValueKind::Name,
+            &self.buf,
+            &self.buf,
+            &self.buf,
+            scope::BODY_NAME,
+        );
+    }
+
+    /// A string at `i` (on its opening quote), unescaped into `buf`.
+    fn string(&mut self) -> Option<()> {
+        self.i += 1;
+        self.buf.clear();
+        loop {
+            let rest = &self.s[self.i..];
+            let stop = memchr::memchr2(b'"', b'\\', rest)?;
+            self.buf.push_str(&self.text[self.i..self.i + stop]);
+            self.i += stop;
+            if self.s[self.i] == b'"' {
+                self.i += 1;
+                return Some(());
+            }
+            // An escape.
+            let c = *self.s.get(self.i + 1)?;
+            self.i += 2;
+            let ch = match c {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4()?;
+                    if (0xd800..0xdc00).contains(&hi)
+                        && self.s.get(self.i) == Some(&b'\\')
+                        && self.s.get(self.i + 1) == Some(&b'u')
+                    {
+                        let save = self.i;
+                        self.i += 2;
+                        match self.hex4() {
+                            Some(lo) if (0xdc00..0xe000).contains(&lo) => {
+                                char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))
+                                    .unwrap_or('\u{fffd}')
+                            }
+                            _ => {
+                                self.i = save;
+                                '\u{fffd}'
+                            }
+                        }
+                    } else {
+                        char::from_u32(hi).unwrap_or('\u{fffd}')
+                    }
+                }
+                _ => return None,
+            };
+            self.buf.push(ch);
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.s.get(self.i..self.i + 4)?;
+        let mut v = 0;
+        for &c in h {
+            v = v * 16 + (c as char).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(v)
     }
 }
 
@@ -590,6 +797,10 @@ fn boundary_of(ct: &str) -> Option<String> {
             .then(|| v.trim().trim_matches('"').to_string())
     })
 }
+
+/// Suffix of the key (and field) of a multipart file name: `avatar@filename` is the file name
+/// sent in part `avatar`.
+pub const FILENAME_SUFFIX: &str = "@filename";
 
 /// Multipart parts: each part's name, file name and (text) content; false when no part
 /// delimiter is found.
@@ -665,11 +876,14 @@ fn multipart(b: &mut Builder<'_>, text: &str, boundary: &str) -> bool {
             );
         }
         if let Some(f) = &filename {
+            // A key of its own (`name@filename`): rules on uploaded file names tell them from
+            // the part's content and from ordinary fields.
+            let key = format!("{name}{FILENAME_SUFFIX}");
             b.add(
                 Location::Body,
-                &name,
+                &key,
                 ValueKind::Content,
-                &name,
+                &key,
                 f,
                 f,
                 scope::BODY | scope::FILENAME,
@@ -963,6 +1177,8 @@ mod tests {
             .collect();
         assert_eq!(files.len(), 1);
         assert_eq!(e.get(&files[0].value), "../x.php");
+        assert_eq!(e.get(&files[0].key), "f@filename");
+        assert_eq!(e.get(&files[0].field), "f@filename");
         assert!(values(&e).contains(&(
             Location::Body,
             "f".into(),

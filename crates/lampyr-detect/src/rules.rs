@@ -72,11 +72,74 @@ pub struct RuleHit {
     pub span: Range<usize>,
 }
 
+/// Which ASCII bytes a value's decoded text holds, and whether it holds any other: computed
+/// once per value by the normaliser so a family can tell in O(1) that it has nothing to find
+/// (a value with no `(`, `)`, `/`, `:` or `]` holds no LDAP filter or XPath expression).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByteSet {
+    ascii: u128,
+    non_ascii: bool,
+}
+
+impl ByteSet {
+    /// The bytes of `s`.
+    pub fn of(s: &str) -> Self {
+        let mut set = Self::default();
+        set.add(s.as_bytes());
+        set
+    }
+
+    /// Adds the bytes of `b`.
+    pub fn add(&mut self, b: &[u8]) {
+        let mut ascii = self.ascii;
+        let mut high = false;
+        for &c in b {
+            if c < 128 {
+                ascii |= 1u128 << c;
+            } else {
+                high = true;
+            }
+        }
+        self.ascii = ascii;
+        self.non_ascii |= high;
+    }
+
+    /// Whether the ASCII byte `b` occurs.
+    pub fn has(&self, b: u8) -> bool {
+        b < 128 && self.ascii & (1u128 << b) != 0
+    }
+
+    /// Whether any of the ASCII bytes in `bytes` occurs.
+    pub fn any(&self, bytes: &[u8]) -> bool {
+        bytes.iter().any(|&b| self.has(b))
+    }
+
+    /// Whether a non-ASCII character occurs.
+    pub fn has_non_ascii(&self) -> bool {
+        self.non_ascii
+    }
+
+    /// Whether every byte is an ASCII letter or digit (true for the empty text).
+    pub fn only_alphanumeric(&self) -> bool {
+        const ALNUM: u128 =
+            (0x3ffu128 << b'0') | (0x3ff_ffffu128 << b'A') | (0x3ff_ffffu128 << b'a');
+        !self.non_ascii && self.ascii & !ALNUM == 0
+    }
+}
+
 /// A family of rules. Implementations are built once (compiling their regexes and phrase
 /// lists) and are `Send + Sync` so one inspector serves every gateway thread.
 pub trait Family: Send + Sync + std::fmt::Debug {
     /// Checks one value.
     fn check(&self, value: &Value<'_>, ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>);
+
+    /// Whether [`Family::check`] can find anything in `value`, whose decoded text holds
+    /// `bytes`: a cheap necessary condition (a trigger character, a key shape) that lets the
+    /// inspector skip the family on the many values that cannot match. Must never be false
+    /// for a value `check` would report; the default (always true) is always correct.
+    fn may_match(&self, _value: &Value<'_>, _ctx: &RequestContext<'_>, _bytes: &ByteSet) -> bool {
+        true
+    }
 
     /// Checks the request as a whole (headers together, the raw body, the method), once per
     /// request. Most families have nothing to do here.
@@ -102,3 +165,20 @@ pub mod sqli_family;
 pub mod traversal;
 pub mod user;
 pub mod xss_family;
+
+#[cfg(test)]
+mod byteset_tests {
+    use super::ByteSet;
+
+    #[test]
+    fn byte_sets_answer_membership_and_alphanumeric() {
+        let s = ByteSet::of("ab(9");
+        assert!(s.has(b'(') && s.has(b'a') && !s.has(b')'));
+        assert!(s.any(b")(") && !s.any(b")]"));
+        assert!(!s.only_alphanumeric());
+        assert!(ByteSet::of("rO0ABXNy09").only_alphanumeric());
+        assert!(!ByteSet::of("caf\u{e9}").only_alphanumeric());
+        assert!(ByteSet::of("caf\u{e9}").has_non_ascii());
+        assert!(!ByteSet::of("x").has(200));
+    }
+}

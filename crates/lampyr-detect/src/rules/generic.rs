@@ -305,6 +305,37 @@ mod proptests {
         }
 
         #[test]
+        fn a_family_that_declines_a_value_finds_nothing_in_it(
+            key in attackish(),
+            value in attackish(),
+            loc in 0usize..5,
+            name in any::<bool>(),
+        ) {
+            let location = [Location::Path, Location::Query, Location::Header, Location::Cookie, Location::Body][loc];
+            let placement = crate::Placement { location, field: key.clone() };
+            let (folded, cmdline) = test_support::views(&value);
+            let v = Value {
+                placement: &placement,
+                kind: if name { ValueKind::Name } else { ValueKind::Content },
+                key: &key,
+                raw: &value,
+                decoded: &value,
+                folded: &folded,
+                cmdline: &cmdline,
+                from_base64: false,
+            };
+            let bytes = crate::rules::ByteSet::of(&value);
+            for method in ["GET", "POST"] {
+                let ctx = RequestContext { method, media_type: None, user_agent: None, body: "" };
+                for f in ALL.iter().filter(|f| !f.may_match(&v, &ctx, &bytes)) {
+                    let mut out = Vec::new();
+                    f.check(&v, &ctx, &mut out);
+                    prop_assert!(out.is_empty(), "{f:?} declined {value:?} but found {out:?}");
+                }
+            }
+        }
+
+        #[test]
         fn markup_text_never_panics(doc in any::<String>()) {
             let t = markup_text(&doc);
             prop_assert!(t.len() <= 2 * doc.len() + 2);

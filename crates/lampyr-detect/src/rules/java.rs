@@ -494,6 +494,10 @@ fn base64_fragment(word: &[u8], offset: usize) -> Option<String> {
 
 /// Whether a field name says the value is an uploaded file's name.
 fn is_upload_name(key: &str) -> bool {
+    if key.ends_with(crate::placement::FILENAME_SUFFIX) {
+        // A multipart file name, whatever the part is called.
+        return true;
+    }
     let k = key.to_ascii_lowercase();
     k.contains("file") || k.contains("upload") || k.contains("attachment")
 }
@@ -773,6 +777,9 @@ mod tests {
     fn jsp_upload_needs_a_file_name_field() {
         assert!(rules_of(&FAMS, "x-filename", "a.jspx..").contains(&"java.jsp_upload"));
         assert!(!rules_of(&FAMS, "page", "docs/index.jsp").contains(&"java.jsp_upload"));
+        // A multipart file name, in a part of any name.
+        assert!(rules_of(&FAMS, "avatar@filename", "shell.JSP ").contains(&"java.jsp_upload"));
+        assert!(!rules_of(&FAMS, "avatar@filename", "me.png").contains(&"java.jsp_upload"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use super::generic::hit;
-use super::{Family, RequestContext, RuleHit, Value};
+use super::{ByteSet, Family, RequestContext, RuleHit, Value};
 use crate::{category, Severity};
 
 /// The LDAP and XPath family.
@@ -75,6 +75,11 @@ impl LdapXpath {
 }
 
 impl Family for LdapXpath {
+    /// Every LDAP anchor holds `(` or `)`, every XPath anchor `(`, `/`, `:` or `]`.
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        v.decoded.len() >= 4 && bytes.any(b"()/:]")
+    }
+
     fn check(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
         let d = v.decoded;
         if d.len() < 4 {

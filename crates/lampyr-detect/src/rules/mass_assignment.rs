@@ -10,7 +10,7 @@
 //! API schema (a privileged field the endpoint never receives in normal traffic).
 
 use super::generic::{hit, last_segment};
-use super::{Family, RequestContext, RuleHit, Value, ValueKind};
+use super::{ByteSet, Family, RequestContext, RuleHit, Value, ValueKind};
 use crate::{category, Location, Severity};
 
 /// Field names (lower-case, `_`/`-` removed) that grant privileges or bypass checks.
@@ -120,6 +120,26 @@ fn normalise(key: &str) -> String {
         .collect()
 }
 
+/// [`normalise`] of an ASCII key into `buf`, without allocating; `None` for a non-ASCII key.
+/// A key longer than `buf` is cut (and then matches no listed field, all far shorter).
+fn normalise_ascii<'b>(key: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    let seg = last_segment(key);
+    if !seg.is_ascii() {
+        return None;
+    }
+    let mut n = 0;
+    for b in seg.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if n == buf.len() {
+            // Longer than any listed field: make sure it matches none.
+            buf[0] = b'#';
+            break;
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    std::str::from_utf8(&buf[..n]).ok()
+}
+
 /// Whether a field name (any path; the last segment counts) grants privileges, roles,
 /// ownership or money: the fields worth comparing with what an endpoint normally receives.
 pub fn privileged_field(key: &str) -> bool {
@@ -153,20 +173,31 @@ pub fn families() -> Vec<Box<dyn Family>> {
 }
 
 impl Family for MassAssignment {
+    /// Body fields of writes only (the value's bytes do not matter).
+    fn may_match(&self, v: &Value<'_>, ctx: &RequestContext<'_>, _bytes: &ByteSet) -> bool {
+        v.kind == ValueKind::Content
+            && v.placement.location == Location::Body
+            && !v.key.is_empty()
+            && ["POST", "PUT", "PATCH"]
+                .iter()
+                .any(|m| ctx.method.eq_ignore_ascii_case(m))
+    }
+
     fn check(&self, v: &Value<'_>, ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
-        if v.kind != ValueKind::Content
-            || v.placement.location != Location::Body
-            || v.key.is_empty()
-            || !matches!(
-                ctx.method.to_ascii_uppercase().as_str(),
-                "POST" | "PUT" | "PATCH"
-            )
-        {
+        if !self.may_match(v, ctx, &ByteSet::default()) {
             return;
         }
-        let k = normalise(v.key);
-        let flag = FLAG_FIELDS.contains(&k.as_str());
-        let role = ROLE_FIELDS.contains(&k.as_str());
+        let mut buf = [0u8; 64];
+        let owned;
+        let k: &str = match normalise_ascii(v.key, &mut buf) {
+            Some(k) => k,
+            None => {
+                owned = normalise(v.key);
+                &owned
+            }
+        };
+        let flag = FLAG_FIELDS.contains(&k);
+        let role = ROLE_FIELDS.contains(&k);
         let clearly = (flag && truthy(v.decoded)) || (role && privileged_role(v.decoded));
         let cat = category::MASS_ASSIGNMENT;
         if clearly {
@@ -185,7 +216,7 @@ impl Family for MassAssignment {
                 3,
                 span,
             ));
-        } else if flag || role || OWNERSHIP_FIELDS.contains(&k.as_str()) {
+        } else if flag || role || OWNERSHIP_FIELDS.contains(&k) {
             out.push(hit(
                 "mass_assignment.privileged_field",
                 cat,

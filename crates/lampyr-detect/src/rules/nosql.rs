@@ -9,7 +9,7 @@
 use regex::Regex;
 
 use super::generic::{hit, segments};
-use super::{Family, RequestContext, RuleHit, Value, ValueKind};
+use super::{ByteSet, Family, RequestContext, RuleHit, Value, ValueKind};
 use crate::{category, Severity};
 
 /// Operators that run JavaScript or whole pipelines on the server.
@@ -139,6 +139,19 @@ impl NoSql {
 }
 
 impl Family for NoSql {
+    /// Operators need a `$` (in the name or the text); every JavaScript break-out holds a
+    /// quote, or a `.` with a `(` (`this.x.match(`, `db.c.find(`) or a `=` (`this.x==`).
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        let name_has_dollar = match v.kind {
+            ValueKind::Name => bytes.has(b'$'),
+            ValueKind::Content => memchr::memchr(b'$', v.key.as_bytes()).is_some(),
+        };
+        if name_has_dollar {
+            return true;
+        }
+        v.decoded.len() >= 4 && (bytes.any(b"$'\"") || (bytes.has(b'.') && bytes.any(b"(=")))
+    }
+
     fn check(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
         // Operators in the field name (bracket query keys, JSON paths, names as values).
         let name = match v.kind {

@@ -156,9 +156,7 @@ fn url_named(key: &str) -> bool {
 /// The host of a URL value with a scheme (`https://user@host:port/...`), lower case.
 fn url_host(url: &str) -> Option<&str> {
     let (_, rest) = url.split_once("://")?;
-    let authority = rest
-        .split(['/', '?', '#', '\\'])
-        .next()?;
+    let authority = rest.split(['/', '?', '#', '\\']).next()?;
     let host = authority.rsplit('@').next()?;
     let host = if host.starts_with('[') {
         host.split(']').next().map(|h| h.trim_start_matches('['))?

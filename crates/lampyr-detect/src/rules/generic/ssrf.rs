@@ -10,7 +10,7 @@ use std::ops::Range;
 use regex::Regex;
 
 use super::{hit, last_segment};
-use crate::rules::{Family, RequestContext, RuleHit, Value};
+use crate::rules::{ByteSet, Family, RequestContext, RuleHit, Value};
 use crate::{category, Location, Severity};
 
 const HOSTS: &str = include_str!("../../../data/rules/ssrf-hosts.txt");
@@ -199,7 +199,10 @@ impl Ssrf {
         let mut dangerous: Option<Range<usize>> = None;
         let mut userinfo: Option<Range<usize>> = None;
         let mut any_url = false;
-        for caps in self.scheme.captures_iter(text).take(MAX_CANDIDATES) {
+        // Every candidate is `scheme:`; without a colon only the scheme-less forms remain.
+        let candidates = memchr::memchr(b':', text.as_bytes())
+            .map(|_| self.scheme.captures_iter(text).take(MAX_CANDIDATES));
+        for caps in candidates.into_iter().flatten() {
             let m = caps.get(0).expect("match");
             let scheme = caps[1].to_ascii_lowercase();
             let rest = &text[m.end()..];
@@ -338,6 +341,14 @@ impl Family for Ssrf {
             return;
         }
         self.check_text(v.key, v.decoded, out);
+    }
+
+    /// An URL needs a `:` (scheme or port), a host with a path a `/`, an IPv6 literal a `[`;
+    /// only a bare host in an URL-valued field has none of them.
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        v.placement.location != Location::Header
+            && v.decoded.len() >= 4
+            && (bytes.any(b":/[") || url_key(v.key))
     }
 }
 
