@@ -543,9 +543,29 @@ mod tests {
         let doc = include_str!("../../../docs/config.md");
         let start = doc.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
         let end = start + doc[start..].find("```").expect("closed");
-        let cfg = parse(&doc[start..end]).unwrap();
+        // The example names a user fingerprint file relative to the working directory; give
+        // it one (an entry of the shipped format) so the whole example is checked.
+        let dir = std::env::temp_dir().join(format!("lampyr-config-doc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fp = dir.join("my-components.yaml");
+        std::fs::write(
+            &fp,
+            "version: 1\nentries:\n  - component: Acme\n    match: 'Acme/(\\d+\\.\\d+)'\n    versions: [\"<2.0\"]\n    cve: CVE-2020-0001\n    severity: high\n",
+        )
+        .unwrap();
+        let text = doc[start..end].replace("my-components.yaml", fp.to_str().unwrap());
+        let cfg = parse(&text).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(cfg.classify.profile, ProfileId::Gbt45574_2025);
         assert_eq!(cfg.classify.disabled.len(), 2);
+        assert_eq!(cfg.detect.inspect.paranoia, 2);
+        assert_eq!(cfg.detect.inspect.rules.len(), 1);
+        assert_eq!(cfg.detect.behavior.bola_min_ids, 15);
+        assert_eq!(cfg.detect.incidents.window_secs, 3600);
+        assert_eq!(cfg.detect.alerts.sinks.len(), 3);
+        let fps = cfg.detect.fingerprints.expect("user fingerprints loaded");
+        assert!(fps.entries().iter().any(|e| e.cve == "CVE-2020-0001"));
+        assert!(fps.entries().len() > 1, "extends the shipped set");
     }
 
     #[test]
