@@ -90,6 +90,16 @@ pub const HIGH_RISK_FUNCTIONS: &[&str] = &[
     "forward_static_call",
     "func_get_args",
     "reflectionfunction",
+    "bzdecompress",
+    "bzopen",
+    "zlib_decode",
+    "proc_nice",
+    "proc_terminate",
+    "proc_get_status",
+    "dl",
+    "filegroup",
+    "fileowner",
+    "fileperms",
 ];
 
 /// Functions whose names are also common words or harmless on their own: paranoia 2.
@@ -108,7 +118,6 @@ pub const MEDIUM_RISK_FUNCTIONS: &[&str] = &[
     "parse_str",
     "extract",
     "ob_start",
-    "dl",
     "mail",
     "error_log",
     "file",
@@ -143,6 +152,19 @@ pub const MEDIUM_RISK_FUNCTIONS: &[&str] = &[
     "dirname",
     "pathinfo",
     "iterator_apply",
+    "unpack",
+    "pack",
+    "strip_tags",
+    "printf",
+    "sprintf",
+    "vsprintf",
+    "intval",
+    "strval",
+    "settype",
+    "gettype",
+    "crypt",
+    "range",
+    "checkdate",
 ];
 
 /// `php.ini` directive stems (an assignment of one is a configuration injection).
@@ -150,6 +172,10 @@ const DIRECTIVES: &str = r"engine|extension(?:_dir)?|precision|serialize_precisi
 
 /// The table rules.
 pub fn rules() -> Vec<RxRule> {
+    // A call: the name, `(`, then an argument that is code (a variable, a string, a number,
+    // a nested call, nothing) or, glued to the name (`phpinfo(foo)`), one bare identifier.
+    // Prose writes `word (note)` with a blank, so a bare identifier after a blank counts only
+    // for the high-risk names (`fopen  (blah)`).
     let call = |id: &'static str, pl: u8, words: &'static [&'static str]| {
         let mut f: Vec<&str> = words.to_vec();
         f.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
@@ -162,8 +188,13 @@ pub fn rules() -> Vec<RxRule> {
             WHERE,
             &[],
             format!(
-                r#"(?:^|[^a-z0-9_$>.:\\-])@?(?:{})\s*\(\s*(?:[$'"`\d)(]|$)"#,
-                f.join("|")
+                r#"(?:^|[^a-z0-9_$>.:\\-])@?(?:{names})(?:\s*\(\s*(?:[$'"`\d)(]|$)|{ident})"#,
+                names = f.join("|"),
+                ident = if pl == 1 {
+                    r"\s*\(\s*[a-z_][a-z0-9_]*\s*\)"
+                } else {
+                    r"\([a-z_][a-z0-9_]*\)"
+                }
             ),
         );
         r.literals = words
@@ -211,9 +242,34 @@ pub fn rules() -> Vec<RxRule> {
         View::Folded,
         WHERE,
         &["("],
-        r#"(?:^|[^a-z0-9_])(?:(?:array|date|str|mb|preg|ftp|gz|bz|zlib|posix|pcntl|socket|stream|curl|mysqli?|pg|sqlite|ldap|imap|openssl|hash|ob|ini|func|proc|shell|sys|php|session|base64|ctype|iconv|image|exif|finfo|intl|sodium|tidy|xmlrpc|apache|apcu?|opcache|msg|sem|shm|spl|debug|highlight|show|parse|unserialize|call|create|get|set|is|file)_[a-z0-9_]+|gethostbynamel?)\s*\(\s*(?:[$'"\d)]|$)"#,
+        r#"(?:^|[^a-z0-9_])(?:(?:array|date|str|mb|preg|ftp|gz|bz|zlib|posix|pcntl|socket|stream|curl|mysqli?|pg|sqlite|ldap|imap|openssl|hash|ob|ini|func|proc|shell|sys|php|session|base64|ctype|iconv|image|exif|finfo|intl|sodium|tidy|xmlrpc|apache|apcu?|opcache|msg|sem|shm|spl|debug|highlight|show|parse|unserialize|call|create|get|set|is|file|odbc|zend|libxml|xml|json|oci|gmp|bc|dba|enchant|grapheme|idn|inotify|numfmt|password|pspell|readline|snmp|swoole|token|uopz|var|win|yaml|zip|random|mt|lcg|cal|gd|ssh2|fann|gnupg|eio|ev|uv|stats|svn|trader|xhprof)_[a-z0-9_]+|gethostbynamel?)\s*\(\s*(?:[$'"\d)]|$)"#,
     );
     let function_call_medium = call("php.function_call_medium", 2, MEDIUM_RISK_FUNCTIONS);
+    // The name of a high-risk function that holds an underscore (`shell_exec`, `zlib_decode`)
+    // even without its call: identifiers that only PHP code contains. Paranoia 2: a
+    // programming question can name one.
+    let names: Vec<&'static str> = HIGH_RISK_FUNCTIONS
+        .iter()
+        .copied()
+        .filter(|f| f.contains('_') && f.len() >= 8)
+        .collect();
+    let mut function_name = RxRule::new(
+        "php.function_name",
+        CAT,
+        Critical,
+        2,
+        View::Folded,
+        WHERE,
+        &[],
+        format!(
+            r"(?:^|[^a-z0-9_$>.:\\-])(?:{})(?:[^a-z0-9_]|$)",
+            names.join("|")
+        ),
+    );
+    function_name.literals = names
+        .iter()
+        .map(|f| std::borrow::Cow::Borrowed(*f))
+        .collect();
     vec![
         RxRule::new(
             "php.open_tag",
@@ -223,7 +279,7 @@ pub fn rules() -> Vec<RxRule> {
             View::Folded,
             WHERE | scope::FILENAME,
             &["<?", "php"],
-            r"<\?(?:php\b|=|\s|$)|<\?xml\s+[^a-z\s?]|[\[{]\s*/?\s*php\s*[\]}]|\[\?php\b",
+            r"<\?(?:php\b|=|\s|$)|<\?xml(?:\s+[^a-z\s?]|[:;(=$])|[\[{]\s*\\?/?\s*php\s*[\]}]|\[\?php\b",
         ),
         RxRule::new(
             "php.wrapper",
@@ -275,10 +331,21 @@ pub fn rules() -> Vec<RxRule> {
             View::Folded,
             WHERE,
             &["$"],
-            r#"\$\s*\{\s*['"]"#,
+            r#"\$\s*\{\s*['"$]|\$\s+\{\s*[a-z_][a-z0-9_]*\s*\}"#,
         ),
         function_call,
         function_call_medium,
+        function_name,
+        RxRule::new(
+            "php.open_tag_header",
+            CAT,
+            Critical,
+            1,
+            View::Folded,
+            scope::HEADER,
+            &["<?"],
+            r"<\?(?:php\b|=)",
+        ),
         RxRule::new(
             "php.variable_function_call",
             CAT,
@@ -317,8 +384,8 @@ pub fn rules() -> Vec<RxRule> {
             View::Folded,
             scope::FILENAME | scope::HEADER,
             &[
-                ".php", ".phtml", ".phar", ".pht", ".phps", ".inc", ".shtml", ".jsp", ".asp",
-                ".cgi", ".pl",
+                "php", "pht", "phar", "shtml", "jsp", "asp", "cgi", ".pl", ". pl", ".inc", ". inc",
+                "pgif",
             ],
             r"\.\s*(?:php\d*|phpt|phtml|phar|pht|phps|pgif|shtml|jspx?|aspx?|cgi|pl|inc)(?:\.|\s*$|%00|\x00)",
         ),
@@ -403,5 +470,49 @@ mod tests {
         assert!(h.iter().any(|h| h.0 == "php.script_upload"));
         let h = hits_with("photo.png", scope::BODY | scope::FILENAME, None);
         assert!(!h.iter().any(|h| h.0 == "php.script_upload"));
+    }
+
+    #[test]
+    fn new_php_idioms_are_caught() {
+        for (v, pl) in [
+            ("somePhpWouldGoHere[\\php]", 1),
+            ("<?xml:echo 1;", 1),
+            ("$              {$a}", 1),
+            ("$  {  CONSTANT  }", 1),
+            ("bzdecompress()", 1),
+            ("fopen  (blah)", 1),
+            ("phpinfo(foo)", 1),
+            ("shell_exec=(bla)", 2),
+            ("odbc_connection_string_should_quote(", 2),
+            ("zend_test_func(", 2),
+            ("unpack()", 2),
+            ("printf(foo)", 2),
+        ] {
+            assert!(fires(v, "php.", pl), "{v}: {:?}", ids_at(v, 4));
+        }
+        let h = hits_with("<?=phpinfo()?>", scope::HEADER, None);
+        assert!(h.iter().any(|h| h.0 == "php.open_tag_header"));
+        for name in ["photo. php", "dangerous. phtml", "x.php5"] {
+            let h = hits_with(name, scope::BODY | scope::FILENAME, None);
+            assert!(h.iter().any(|h| h.0 == "php.script_upload"), "{name}");
+        }
+    }
+
+    #[test]
+    fn php_lookalikes_are_not_caught_at_paranoia_2() {
+        for v in [
+            "the file (attached)",
+            "system (see below)",
+            "copy (original)",
+            "mail (optional)",
+            "include (optional)",
+            "price (usd)",
+            "Hello ${name}",
+            "see docs for printf",
+            "range: 1-5",
+            "{\"php\": \"8.2\"}",
+        ] {
+            assert!(!fires(v, "php.", 2), "{v}: {:?}", ids_at(v, 2));
+        }
     }
 }

@@ -55,6 +55,18 @@ pub fn rules() -> Vec<RxRule> {
             ],
             r"^\s*(?:url:\s*)?(?:file:/|gopher://|dict://|jar:[a-z]+:|tftp://|expect://|local_file:|netdoc:)",
         ),
+        // A URL as a path segment (`/get/https://example.com/`): a proxy or fetch endpoint
+        // handed an address. Paranoia 2: some APIs take encoded URLs as ids.
+        RxRule::new(
+            "rfi.url_in_path",
+            CAT,
+            Critical,
+            2,
+            View::Folded,
+            scope::PATH,
+            &["://"],
+            r"/(?:https?|ftps?)://[a-z0-9\[]",
+        ),
         RxRule::new(
             "rfi.data_uri",
             CAT,
@@ -166,6 +178,18 @@ fn url_host(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// The explicit port of a URL's authority, when it has one.
+fn url_port(url: &str) -> Option<u16> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#', '\\']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let port = match host_port.rfind(']') {
+        Some(p) => host_port[p + 1..].strip_prefix(':')?,
+        None => host_port.rsplit_once(':')?.1,
+    };
+    port.parse().ok()
+}
+
 fn same_site(a: &str, b: &str) -> bool {
     let a = a.trim_end_matches('.');
     let b = b.trim_end_matches('.');
@@ -193,7 +217,38 @@ pub fn check(v: &Value<'_>, sc: u32, info: &ReqInfo<'_>, out: &mut Vec<RuleHit>)
             span: 0..v.decoded.len(),
         });
     }
+    // The host as a parser that does not decode the authority first reads it
+    // (`http://good.com%2f@evil.com/`): when it differs, one of the two parsers is fooled.
+    let raw = v.raw.trim_start().to_ascii_lowercase();
+    let raw_host = url_host(&raw).filter(|h| !h.contains('%') || h.len() < 256);
+    let differs =
+        raw_host.is_some_and(|rh| url_host(f).is_some_and(|h| !rh.eq_ignore_ascii_case(h)));
+    if differs {
+        out.push(RuleHit {
+            rule: "rfi.authority_confusion",
+            category: CAT,
+            severity: Critical,
+            paranoia: 1,
+            span: 0..v.decoded.len(),
+        });
+        return;
+    }
     if let Some(host) = url_host(f) {
+        // Same host, another port than the request's default one: another service.
+        if !info.host.is_empty()
+            && same_site(host, info.host)
+            && host.eq_ignore_ascii_case(info.host)
+            && !url_named(v.key)
+            && url_port(f).is_some_and(|p| p != 80 && p != 443)
+        {
+            out.push(RuleHit {
+                rule: "rfi.other_port_url",
+                category: CAT,
+                severity: Critical,
+                paranoia: 2,
+                span: 0..v.decoded.len(),
+            });
+        }
         if !info.host.is_empty() && !same_site(host, info.host) && !url_named(v.key) {
             out.push(RuleHit {
                 rule: "rfi.offsite_url",
@@ -265,5 +320,83 @@ mod tests {
         assert!(url_named("callbackURL"));
         assert!(!url_named("x"));
         assert!(!url_named("q"));
+    }
+
+    fn code_hits(raw: &str, decoded: &str, key: &str, host: &str) -> Vec<&'static str> {
+        use crate::normalize::Views;
+        use crate::{Location, Placement};
+        let placement = Placement {
+            location: Location::Query,
+            field: key.into(),
+        };
+        let mut views = Views::default();
+        views.fill(decoded);
+        let v = Value {
+            placement: &placement,
+            kind: crate::rules::ValueKind::Content,
+            key,
+            raw,
+            decoded: &views.decoded,
+            folded: &views.folded,
+            cmdline: &views.cmdline,
+            from_base64: false,
+        };
+        let info = ReqInfo {
+            host,
+            referer_host: None,
+        };
+        let mut out = Vec::new();
+        check(&v, scope::QUERY, &info, &mut out);
+        out.into_iter().map(|h| h.rule).collect()
+    }
+
+    #[test]
+    fn authority_confusion_and_other_ports_are_caught() {
+        let h = code_hits(
+            "http://example.com%2f@evil.com/",
+            "http://example.com/@evil.com/",
+            "x",
+            "example.com",
+        );
+        assert_eq!(h, vec!["rfi.authority_confusion"]);
+        let h = code_hits(
+            "https://example.com:1234/",
+            "https://example.com:1234/",
+            "x",
+            "example.com",
+        );
+        assert_eq!(h, vec!["rfi.other_port_url"]);
+        let h = code_hits(
+            "https://example.com:443/a",
+            "https://example.com:443/a",
+            "x",
+            "example.com",
+        );
+        assert!(h.is_empty(), "{h:?}");
+        let h = code_hits(
+            "https://example.com:8443/a",
+            "https://example.com:8443/a",
+            "next_url",
+            "example.com",
+        );
+        assert!(h.is_empty(), "{h:?}");
+        let h = code_hits(
+            "https%3A%2F%2Fexample.com%2Fa",
+            "https://example.com/a",
+            "x",
+            "example.com",
+        );
+        assert!(h.is_empty(), "{h:?}");
+        assert_eq!(url_port("http://[::1]:8080/x"), Some(8080));
+        assert_eq!(url_port("http://u:p@h/x"), None);
+    }
+
+    #[test]
+    fn urls_in_paths_are_caught_at_paranoia_2() {
+        use super::super::builtin::testing::hits_with;
+        let h = hits_with("/get/https://example.com/", scope::PATH, None);
+        assert!(h.contains(&("rfi.url_in_path", 2)), "{h:?}");
+        let h = hits_with("/api/v1/items/https%3A", scope::PATH, None);
+        assert!(!h.iter().any(|h| h.0 == "rfi.url_in_path"), "{h:?}");
     }
 }
