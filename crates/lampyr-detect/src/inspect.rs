@@ -224,6 +224,8 @@ struct Scratch {
     views: Views,
     b64_views: Views,
     hits: Vec<RuleHit>,
+    /// Items already inspected in this request, by content hash (see [`Inspector::seen`]).
+    seen: SeenMap,
 }
 
 thread_local! {
@@ -239,6 +241,11 @@ impl Inspector {
             .iter()
             .map(UserRule::compile)
             .collect::<Result<Vec<_>, _>>()?;
+        // Build the detectors' lazily compiled tables now, not on the first request.
+        for text in ["<a onclick=x>", "alert(1)", "document x"] {
+            let _ = crate::xss::detect(text);
+        }
+        let _ = crate::sqli::detect("1' or sleep(1)-- information_schema");
         Ok(Self {
             core: Core::new(),
             families: builtin::families(),
@@ -282,7 +289,9 @@ impl Inspector {
             views,
             b64_views,
             hits,
+            seen,
         } = s;
+        seen.clear();
         placement::extract_into(req, &self.cfg.limits, extracted);
         verdict.coverage = Coverage {
             skipped_values: extracted.skipped_values,
@@ -322,9 +331,9 @@ impl Inspector {
             location: Location::Path,
             field: String::new(),
         };
-        for item in &extracted.items {
+        for (index, item) in extracted.items.iter().enumerate() {
             let value_text = extracted.get(&item.value);
-            if value_text.is_empty() {
+            if value_text.is_empty() || Self::seen(extracted, index, seen) {
                 continue;
             }
             placement.location = item.location;
@@ -392,6 +401,41 @@ impl Inspector {
             self.record(&mut verdict, hits, &v);
         }
         verdict
+    }
+
+    /// Whether an item equal to item `index` in everything the rules read (location, field,
+    /// kind, key, raw and value text, scope) came earlier in the request, and records it
+    /// otherwise. Such an item yields exactly the earlier one's hits, which the verdict
+    /// already holds (one hit per rule), so it is skipped: JSON arrays repeat their field
+    /// names and many values. A hash only finds the candidate; the texts are compared, so a
+    /// collision costs a normal inspection, never a miss.
+    fn seen(extracted: &Extracted, index: usize, seen: &mut SeenMap) -> bool {
+        let item = &extracted.items[index];
+        let parts = [&item.field, &item.key, &item.raw, &item.value];
+        let mut h = fast_hash(
+            0x9e37_79b9_7f4a_7c15,
+            &[item.location as u8, u8::from(item.kind == ValueKind::Name)],
+        );
+        h = fast_hash(h, &item.scope.to_le_bytes());
+        for p in parts {
+            h = fast_hash(h, extracted.get(p).as_bytes());
+        }
+        match seen.entry(h) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let other = &extracted.items[*e.get() as usize];
+                other.location == item.location
+                    && other.kind == item.kind
+                    && other.scope == item.scope
+                    && [&other.field, &other.key, &other.raw, &other.value]
+                        .iter()
+                        .zip(parts)
+                        .all(|(a, b)| extracted.get(a) == extracted.get(b))
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(index as u32);
+                false
+            }
+        }
     }
 
     /// Every family on one value; each is first asked whether it can match at all (its O(1)
@@ -483,6 +527,63 @@ impl Inspector {
             verdict.detection_only.push(hit);
         }
     }
+}
+
+/// Item content hash → first item index with it.
+type SeenMap = std::collections::HashMap<u64, u32, SeededState>;
+
+/// Hashes the (already computed) content hash once more with a per-map random seed: cheaper
+/// than SipHash, and a crafted set of equal-bucket content hashes cannot be aimed at a
+/// table whose seed the sender does not know.
+#[derive(Clone)]
+struct SeededState(u64);
+
+impl Default for SeededState {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        Self(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
+    }
+}
+
+impl std::hash::BuildHasher for SeededState {
+    type Hasher = SeededHasher;
+    fn build_hasher(&self) -> SeededHasher {
+        SeededHasher(self.0)
+    }
+}
+
+/// See [`SeededState`].
+struct SeededHasher(u64);
+
+impl std::hash::Hasher for SeededHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fast_hash(self.0, bytes);
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let h = (x ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A fast, unkeyed hash of `bytes` continuing from `h` (eight bytes per step). Only a
+/// candidate finder: equal hashes are always confirmed by comparing the texts.
+fn fast_hash(mut h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    let rest = chunks.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    (h.rotate_left(5) ^ bytes.len() as u64).wrapping_mul(K)
 }
 
 fn strip_port(host: &str) -> &str {

@@ -48,10 +48,33 @@ pub struct Views {
 impl Views {
     /// Fills every view from `input` (a value already decoded once by its placement).
     pub fn fill(&mut self, input: &str) {
-        self.had_nul = decode_into(input, &mut self.decoded, &mut self.scratch);
-        self.bytes = crate::rules::ByteSet::of(&self.decoded);
-        fold_into(&self.decoded, &mut self.folded);
-        cmdline_into(&self.folded, &mut self.cmdline);
+        use crate::rules::ByteSet;
+        let in_bytes = ByteSet::of(input);
+        if in_bytes.has_non_ascii() || in_bytes.any(b"%&\\\0") {
+            self.had_nul = decode_into(input, &mut self.decoded, &mut self.scratch);
+            self.bytes = ByteSet::of(&self.decoded);
+        } else {
+            // Plain ASCII with nothing to decode: the decoded view is the input.
+            self.had_nul = false;
+            self.decoded.clear();
+            self.decoded.push_str(input);
+            self.bytes = in_bytes;
+        }
+        let comment_possible = self.bytes.has(b'/') && self.bytes.has(b'*');
+        if !(self.bytes.has_non_ascii() || comment_possible) {
+            fold_ascii_into(&self.decoded, self.bytes.ascii_bits(), &mut self.folded);
+        } else {
+            fold_into(&self.decoded, &mut self.folded);
+        }
+        // Folding only lowers letters, blanks out spacing and drops comments: without any
+        // shell byte in the decoded text there is none in the folded one either, and the
+        // shell view is the folded text.
+        if self.bytes.any(b"\\'\"^$;,") {
+            cmdline_into(&self.folded, &mut self.cmdline);
+        } else {
+            self.cmdline.clear();
+            self.cmdline.push_str(&self.folded);
+        }
     }
 }
 
@@ -445,6 +468,31 @@ pub fn fold(decoded: &str) -> String {
     out
 }
 
+/// [`fold_into`] for ASCII text without `/` and `*` together (so without comments), whose
+/// bytes are `bits`: lower case and blank runs compressed, byte by byte.
+fn fold_ascii_into(decoded: &str, bits: u128, out: &mut String) {
+    // Whitespace and control characters (ASCII): 0x00–0x20 and 0x7f.
+    const BLANK: u128 = ((1u128 << 0x21) - 1) | (1u128 << 0x7f);
+    out.clear();
+    if bits & BLANK == 0 {
+        out.push_str(decoded);
+        out.make_ascii_lowercase();
+        return;
+    }
+    let mut last_space = false;
+    for &b in decoded.as_bytes() {
+        if b <= 0x20 || b == 0x7f {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            last_space = false;
+            out.push(b.to_ascii_lowercase() as char);
+        }
+    }
+}
+
 fn fold_into(decoded: &str, out: &mut String) {
     out.clear();
     let mut chars = decoded.char_indices().peekable();
@@ -511,6 +559,15 @@ fn cmdline_into(folded: &str, out: &mut String) {
         out.push_str(folded);
         return;
     }
+    // Only `;` and `,` to respace (prose, lists): one byte pass, no fixed point needed.
+    if folded.is_ascii()
+        && !folded
+            .bytes()
+            .any(|b| matches!(b, b'\\' | b'\'' | b'"' | b'^' | b'$'))
+    {
+        separators_into(folded, out);
+        return;
+    }
     let mut changed = cmdline_pass(folded, out);
     // Removing one trick can form another (`$"*"` → `$*`): repeat to a fixed point, bounded.
     let mut prev = String::new();
@@ -520,6 +577,34 @@ fn cmdline_into(folded: &str, out: &mut String) {
         }
         std::mem::swap(&mut prev, out);
         changed = cmdline_pass(&prev, out) && *out != prev;
+    }
+}
+
+/// [`cmdline_pass`] for ASCII text whose only shell bytes are `;` and `,`: spaces before
+/// them dropped, spaces after them skipped, other spaces kept one at a time.
+fn separators_into(folded: &str, out: &mut String) {
+    out.clear();
+    let mut last_space = false;
+    for &c in folded.as_bytes() {
+        match c {
+            b' ' => {
+                if !last_space && !matches!(out.as_bytes().last(), Some(b';' | b',')) {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            b';' | b',' => {
+                if last_space {
+                    out.pop();
+                }
+                out.push(c as char);
+                last_space = false;
+            }
+            _ => {
+                out.push(c as char);
+                last_space = false;
+            }
+        }
     }
 }
 
@@ -775,11 +860,39 @@ mod tests {
         }
 
         #[test]
+        fn ascii_fold_fast_path_equals_general_fold(s in "[ -~\t\n\r\x00\x0b\x0c\x7f]{0,80}") {
+            prop_assume!(!(s.contains('/') && s.contains('*')));
+            let mut fast = String::new();
+            fold_ascii_into(&s, crate::rules::ByteSet::of(&s).ascii_bits(), &mut fast);
+            prop_assert_eq!(fast, fold(&s));
+        }
+
+        #[test]
+        fn separator_fast_path_equals_the_shell_pass(s in "[a-z0-9 ;,./-]{0,60}") {
+            let mut fast = String::new();
+            separators_into(&s, &mut fast);
+            let mut slow = String::new();
+            prop_assert!(!cmdline_pass(&s, &mut slow));
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
         fn fold_and_cmdline_are_idempotent(s in "[ -~\t\n]{0,120}") {
             let f = fold(&s);
             prop_assert_eq!(fold(&f), f.clone());
             let c = cmdline(&f);
             prop_assert_eq!(cmdline(&c), c.clone());
+        }
+
+        #[test]
+        fn views_equal_the_view_functions(s in "[ -~\t\n\u{a0}\u{ff1c}\u{0}]{0,60}") {
+            let mut v = Views::default();
+            v.fill(&s);
+            let d = decode(&s);
+            prop_assert_eq!(&v.decoded, &d);
+            prop_assert_eq!(&v.folded, &fold(&d));
+            prop_assert_eq!(&v.cmdline, &cmdline(&fold(&d)));
+            prop_assert_eq!(v.bytes, crate::rules::ByteSet::of(&d));
         }
 
         #[test]

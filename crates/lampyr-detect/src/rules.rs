@@ -114,6 +114,12 @@ impl ByteSet {
         bytes.iter().any(|&b| self.has(b))
     }
 
+    /// The ASCII bytes as a bit set (bit `b` set when byte `b` occurs), for tests of several
+    /// bytes at once.
+    pub fn ascii_bits(&self) -> u128 {
+        self.ascii
+    }
+
     /// Whether a non-ASCII character occurs.
     pub fn has_non_ascii(&self) -> bool {
         self.non_ascii
@@ -125,6 +131,115 @@ impl ByteSet {
             (0x3ffu128 << b'0') | (0x3ff_ffffu128 << b'A') | (0x3ff_ffffu128 << b'a');
         !self.non_ascii && self.ascii & !ALNUM == 0
     }
+}
+
+/// A literal set searched byte by byte with a concrete Aho-Corasick automaton: the same
+/// matches as `aho_corasick::AhoCorasick` with [`MatchKind::Standard`](aho_corasick::MatchKind),
+/// without its per-byte dynamic dispatch (which costs more than the transition on the short
+/// values of API traffic). Small sets use a DFA; large ones a contiguous NFA, whose table
+/// stays in cache where a DFA's would not.
+#[derive(Debug, Clone)]
+pub struct Literals {
+    imp: LiteralsImp,
+}
+
+#[derive(Debug, Clone)]
+enum LiteralsImp {
+    Dfa(aho_corasick::dfa::DFA),
+    Nfa(aho_corasick::nfa::contiguous::NFA),
+}
+
+/// Sets with more patterns than this use the NFA.
+const MAX_DFA_PATTERNS: usize = 64;
+
+impl Literals {
+    /// Compiles `patterns` (none may be empty), ASCII case-insensitive when `ci`.
+    pub fn new<P: AsRef<[u8]>>(patterns: &[P], ci: bool) -> Self {
+        assert!(
+            patterns.iter().all(|p| !p.as_ref().is_empty()),
+            "empty literal"
+        );
+        let imp = if patterns.len() <= MAX_DFA_PATTERNS {
+            LiteralsImp::Dfa(
+                aho_corasick::dfa::DFA::builder()
+                    .ascii_case_insensitive(ci)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(patterns)
+                    .expect("literal set compiles"),
+            )
+        } else {
+            LiteralsImp::Nfa(
+                aho_corasick::nfa::contiguous::NFA::builder()
+                    .ascii_case_insensitive(ci)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(patterns)
+                    .expect("literal set compiles"),
+            )
+        };
+        Self { imp }
+    }
+
+    /// Calls `f(pattern, start, end)` for every occurrence of every pattern, overlapping
+    /// ones included, in order of end position (then in the automaton's order at one
+    /// position, as `find_overlapping_iter` reports them).
+    #[inline]
+    pub fn for_each_match(&self, text: &[u8], f: impl FnMut(usize, usize, usize)) {
+        match &self.imp {
+            LiteralsImp::Dfa(a) => each_match(a, text, f),
+            LiteralsImp::Nfa(a) => each_match(a, text, f),
+        }
+    }
+
+    /// Whether any pattern occurs in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.find(text.as_bytes()).is_some()
+    }
+
+    /// The first match as `AhoCorasick::find` reports it with standard semantics (the one
+    /// that ends first): (pattern, start, end).
+    pub fn find(&self, text: &[u8]) -> Option<(usize, usize, usize)> {
+        match &self.imp {
+            LiteralsImp::Dfa(a) => first_match(a, text),
+            LiteralsImp::Nfa(a) => first_match(a, text),
+        }
+    }
+}
+
+#[inline]
+fn each_match<A: aho_corasick::automaton::Automaton>(
+    a: &A,
+    text: &[u8],
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    use aho_corasick::Anchored;
+    let Ok(mut sid) = a.start_state(Anchored::No) else {
+        return;
+    };
+    for (i, &b) in text.iter().enumerate() {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) && a.is_match(sid) {
+            for k in 0..a.match_len(sid) {
+                let p = a.match_pattern(sid, k);
+                f(p.as_usize(), i + 1 - a.pattern_len(p), i + 1);
+            }
+        }
+    }
+}
+
+fn first_match<A: aho_corasick::automaton::Automaton>(
+    a: &A,
+    text: &[u8],
+) -> Option<(usize, usize, usize)> {
+    use aho_corasick::Anchored;
+    let mut sid = a.start_state(Anchored::No).ok()?;
+    for (i, &b) in text.iter().enumerate() {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) && a.is_match(sid) {
+            let p = a.match_pattern(sid, 0);
+            return Some((p.as_usize(), i + 1 - a.pattern_len(p), i + 1));
+        }
+    }
+    None
 }
 
 /// A family of rules. Implementations are built once (compiling their regexes and phrase
@@ -168,7 +283,32 @@ pub mod xss_family;
 
 #[cfg(test)]
 mod byteset_tests {
-    use super::ByteSet;
+    use super::{ByteSet, Literals};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn literal_sets_report_what_aho_corasick_reports(
+            pats in proptest::collection::vec("[abAB.$]{1,4}", 1..100),
+            text in "[abAB.$x]{0,40}",
+            ci in any::<bool>(),
+        ) {
+            let ac = aho_corasick::AhoCorasickBuilder::new()
+                .ascii_case_insensitive(ci)
+                .build(&pats)
+                .unwrap();
+            let lits = Literals::new(&pats, ci);
+            let mut ours = Vec::new();
+            lits.for_each_match(text.as_bytes(), |p, s, e| ours.push((p, s, e)));
+            let theirs: Vec<_> = ac
+                .find_overlapping_iter(&text)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            prop_assert_eq!(ours, theirs);
+            let first = ac.find(&text).map(|m| (m.pattern().as_usize(), m.start(), m.end()));
+            prop_assert_eq!(lits.find(text.as_bytes()), first);
+        }
+    }
 
     #[test]
     fn byte_sets_answer_membership_and_alphanumeric() {

@@ -65,6 +65,9 @@ pub fn detect_at(input: &str, max_paranoia: u8) -> Option<XssMatch> {
     offer(&mut best, js::script_urls(s), max_paranoia);
     offer(&mut best, js::encodings(s), max_paranoia);
     offer(&mut best, js::template_expression(s), max_paranoia);
+    if !js::sink_possible(s) {
+        return best;
+    }
     offer(&mut best, js::sinks(s), max_paranoia);
     if best.as_ref().is_none_or(|m| m.paranoia > 1) {
         // Again with comments and spacing removed (`document /*x*/ . cookie`); the span is

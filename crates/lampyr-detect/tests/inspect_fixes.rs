@@ -104,3 +104,19 @@ fn multipart_file_names_have_their_own_key() {
     );
     assert!(!rules(&v).contains(&"java.jsp_upload"), "{v:?}");
 }
+
+/// A value repeated in a JSON array is inspected once (the memo of identical items) and the
+/// verdict is the same as with one copy: one hit per rule, same score.
+#[test]
+fn repeated_identical_items_give_the_verdict_of_one() {
+    let body = |n: usize| {
+        let items = vec!["\"<script>alert(1)</script>\""; n].join(",");
+        format!("{{\"a\":[{items}],\"b\":\"' or 1=1--\"}}")
+    };
+    let json = [("Content-Type", "application/json")];
+    let one = inspect("POST", "/x", &json, &body(1));
+    let many = inspect("POST", "/x", &json, &body(50));
+    assert!(one.is_attack());
+    assert!(one.hits.iter().any(|h| h.rule.starts_with("xss.")));
+    assert_eq!(one, many);
+}

@@ -9,7 +9,6 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 
 use super::{Family, RequestContext, RuleHit, Value, ValueKind};
@@ -128,21 +127,30 @@ struct Compiled {
 
 #[derive(Default)]
 struct ViewIndex {
-    ac: Option<AhoCorasick>,
-    /// Rules per literal pattern id.
-    by_literal: Vec<Vec<u16>>,
     /// Rules without literals.
     always: Vec<u16>,
-    /// Rules per first word.
-    start: std::collections::HashMap<String, Vec<u16>>,
+    /// Rules per first word, sorted by word (binary search: cheaper than hashing the few
+    /// bytes of a word).
+    start: Vec<(String, Vec<u16>)>,
+    /// Length of the longest first word in `start`.
+    start_max: usize,
     /// Union of the scopes of this view's rules.
     scopes: u32,
 }
 
 /// Compiled table rules (see the module doc).
+///
+/// One automaton holds the literals of every view, and each distinct text among a value's
+/// views (up to ASCII case, which the literals ignore) is scanned once: most values read the
+/// same in all four views, so they cost one pass instead of four.
 pub struct Engine {
     rules: Vec<Compiled>,
     views: [ViewIndex; 4],
+    /// The literals of every view (ASCII case-insensitive), walked byte by byte: a concrete
+    /// DFA (no dynamic dispatch per byte) reporting every occurrence.
+    ac: Option<super::Literals>,
+    /// Per literal pattern id: (view bit, rule) pairs.
+    by_literal: Vec<Vec<(u8, u16)>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -170,50 +178,50 @@ impl Engine {
             compiled.push(Compiled { rule, rx });
         }
         let mut views: [ViewIndex; 4] = Default::default();
-        for view in View::ALL {
+        let mut lits: Vec<String> = Vec::new();
+        let mut lit_ids: std::collections::HashMap<String, usize> = Default::default();
+        let mut by_literal: Vec<Vec<(u8, u16)>> = Vec::new();
+        for (i, c) in compiled.iter().enumerate() {
+            let view = c.rule.view;
             let idx = &mut views[view.index()];
-            let mut lits: Vec<String> = Vec::new();
-            for (i, c) in compiled.iter().enumerate() {
-                if c.rule.view != view {
-                    continue;
-                }
-                idx.scopes |= c.rule.scope;
-                if c.rule.literals.is_empty() {
-                    idx.always.push(i as u16);
-                }
-                if c.rule.start_words {
-                    for w in &c.rule.literals {
-                        idx.start
-                            .entry(w.to_ascii_lowercase())
-                            .or_default()
-                            .push(i as u16);
-                    }
-                    continue;
-                }
-                for l in &c.rule.literals {
-                    let l = l.to_ascii_lowercase();
-                    match lits.iter().position(|x| *x == l) {
-                        Some(p) => idx.by_literal[p].push(i as u16),
-                        None => {
-                            lits.push(l);
-                            idx.by_literal.push(vec![i as u16]);
-                        }
-                    }
-                }
+            idx.scopes |= c.rule.scope;
+            if c.rule.literals.is_empty() {
+                idx.always.push(i as u16);
             }
-            if !lits.is_empty() {
-                idx.ac = Some(
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(true)
-                        .match_kind(MatchKind::Standard)
-                        .build(&lits)
-                        .expect("literal automaton"),
-                );
+            if c.rule.start_words {
+                for w in &c.rule.literals {
+                    let w = w.to_ascii_lowercase();
+                    idx.start_max = idx.start_max.max(w.len());
+                    match idx.start.iter_mut().find(|(x, _)| *x == w) {
+                        Some((_, rs)) => rs.push(i as u16),
+                        None => idx.start.push((w, vec![i as u16])),
+                    }
+                }
+                continue;
+            }
+            for l in &c.rule.literals {
+                let l = l.to_ascii_lowercase();
+                let p = *lit_ids.entry(l.clone()).or_insert_with(|| {
+                    lits.push(l);
+                    by_literal.push(Vec::new());
+                    lits.len() - 1
+                });
+                let entry = (1u8 << view.index(), i as u16);
+                if !by_literal[p].contains(&entry) {
+                    by_literal[p].push(entry);
+                }
             }
         }
+        for idx in &mut views {
+            idx.start.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        assert!(lits.iter().all(|l| !l.is_empty()), "empty rule literal");
+        let ac = (!lits.is_empty()).then(|| super::Literals::new(&lits, true));
         Self {
             rules: compiled,
             views,
+            ac,
+            by_literal,
         }
     }
 
@@ -231,30 +239,54 @@ impl Engine {
     pub fn check(&self, v: &Value<'_>, sc: u32, out: &mut Vec<RuleHit>) {
         let mut cand = [0u64; MAX_RULES / 64];
         let mut any = false;
+        let mut set = |cand: &mut [u64; MAX_RULES / 64], r: u16| {
+            cand[r as usize / 64] |= 1 << (r % 64);
+            any = true;
+        };
+        // Distinct texts (up to ASCII case) among the active views, with the views reading
+        // each.
+        let mut groups: [(&str, u8); 4] = [("", 0); 4];
+        let mut n_groups = 0;
         for view in View::ALL {
             let idx = &self.views[view.index()];
             if idx.scopes & sc == 0 {
                 continue;
             }
+            let text = view.of(v);
             for &r in &idx.always {
-                cand[r as usize / 64] |= 1 << (r % 64);
-                any = true;
+                set(&mut cand, r);
             }
             if !idx.start.is_empty() {
-                if let Some(rs) = idx.start.get(first_word(view.of(v))) {
-                    for &r in rs {
-                        cand[r as usize / 64] |= 1 << (r % 64);
-                        any = true;
+                let w = first_word(text);
+                if w.len() <= idx.start_max {
+                    if let Ok(k) = idx.start.binary_search_by(|(x, _)| x.as_str().cmp(w)) {
+                        for &r in &idx.start[k].1 {
+                            set(&mut cand, r);
+                        }
                     }
                 }
             }
-            if let Some(ac) = &idx.ac {
-                for m in ac.find_overlapping_iter(view.of(v)) {
-                    for &r in &idx.by_literal[m.pattern().as_usize()] {
-                        cand[r as usize / 64] |= 1 << (r % 64);
-                        any = true;
-                    }
+            let bit = 1u8 << view.index();
+            match groups[..n_groups]
+                .iter_mut()
+                .find(|(t, _)| t.len() == text.len() && t.eq_ignore_ascii_case(text))
+            {
+                Some(g) => g.1 |= bit,
+                None => {
+                    groups[n_groups] = (text, bit);
+                    n_groups += 1;
                 }
+            }
+        }
+        if let Some(ac) = &self.ac {
+            for &(text, mask) in &groups[..n_groups] {
+                ac.for_each_match(text.as_bytes(), |p, _, _| {
+                    for &(vb, r) in &self.by_literal[p] {
+                        if vb & mask != 0 {
+                            set(&mut cand, r);
+                        }
+                    }
+                });
             }
         }
         if !any {
@@ -288,6 +320,29 @@ impl Engine {
 /// The first word of a text as a shell reads a command: leading blanks skipped, up to a
 /// blank or an operator, its directory (`/usr/bin/`, `c:\\windows\\`) and `.exe` removed.
 pub fn first_word(text: &str) -> &str {
+    // ASCII fast path (the common case); any other byte takes the general one.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b'\t'..=b'\r' | b' ') {
+        i += 1;
+    }
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            0x80.. => return first_word_general(text),
+            b'\t'..=b'\r' | b' ' | b';' | b'|' | b'&' | b'<' | b'>' | b'`' | b'(' | b')' => break,
+            _ => j += 1,
+        }
+    }
+    let w = &text[i..j];
+    let w = match w.bytes().rposition(|c| c == b'/' || c == b'\\') {
+        Some(k) => &w[k + 1..],
+        None => w,
+    };
+    w.strip_suffix(".exe").unwrap_or(w)
+}
+
+fn first_word_general(text: &str) -> &str {
     let t = text.trim_start();
     let end = t
         .find(|c: char| {
@@ -431,6 +486,17 @@ pub fn families() -> Vec<Box<dyn Family>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_words_are_read_like_a_shell() {
+        assert_eq!(first_word("  /usr/bin/wget http://x"), "wget");
+        assert_eq!(first_word("c:\\windows\\cmd.exe /c dir"), "cmd");
+        assert_eq!(first_word("id;ls"), "id");
+        assert_eq!(first_word("\u{a0}cat /etc/passwd"), "cat");
+        assert_eq!(first_word("caf\u{e9} x"), "caf\u{e9}");
+        assert_eq!(first_word(""), "");
+        assert_eq!(first_word("ls/"), "");
+    }
 
     #[test]
     fn every_builtin_table_rule_compiles_with_a_unique_id_and_valid_level() {

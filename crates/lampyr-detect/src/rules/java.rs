@@ -6,13 +6,11 @@
 //! One Aho-Corasick pass over each value finds every anchor; values with none (nearly all
 //! benign ones) cost that pass only.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use base64::Engine as _;
 use regex::Regex;
 
 use super::generic::{hit, is_raw_body, looks_like_markup, markup_text};
-use super::{Family, RequestContext, RuleHit, Value};
+use super::{Family, Literals, RequestContext, RuleHit, Value};
 use crate::{category, Severity};
 
 /// Values longer than this are only searched in their first this-many bytes by the lookup
@@ -81,9 +79,9 @@ enum Anchor {
 /// The Java rule family. Build once with [`families`].
 #[derive(Debug)]
 pub struct JavaFamily {
-    anchors: AhoCorasick,
+    anchors: Literals,
     anchor_kinds: Vec<Anchor>,
-    b64: AhoCorasick,
+    b64: Literals,
     runtime: Regex,
     reflection: Regex,
     classloader: Regex,
@@ -162,11 +160,7 @@ impl JavaFamily {
             add(p, Anchor::Expression);
         }
         add("jsp", Anchor::Jsp);
-        let anchors = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&pats)
-            .expect("java anchors compile");
+        let anchors = Literals::new(&pats, true);
 
         let mut frags = Vec::new();
         for kw in B64_KEYWORDS {
@@ -181,7 +175,7 @@ impl JavaFamily {
         }
         frags.sort();
         frags.dedup();
-        let b64 = AhoCorasick::new(&frags).expect("base64 fragments compile");
+        let b64 = Literals::new(&frags, false);
 
         let re = |s: &str| Regex::new(s).expect("java regex compiles");
         Self {
@@ -218,37 +212,39 @@ impl JavaFamily {
     fn check_text(&self, v: &Value<'_>, text: &str, spans: bool, out: &mut Vec<RuleHit>) {
         let mut seen = [false; 10];
         let mut class_pl: Option<(u8, usize, usize)> = None;
-        for m in self.anchors.all_matches(text) {
-            let kind = self.anchor_kinds[m.0];
-            let slot = match kind {
-                Anchor::Lookup => 0,
-                Anchor::Serialized => 1,
-                Anchor::Class(pl) => {
-                    if class_pl.is_none_or(|(p, _, _)| pl < p) {
-                        class_pl = Some((pl, m.1, m.2));
+        self.anchors
+            .for_each_match(text.as_bytes(), |p, start, end| {
+                let m = (p, start, end);
+                let kind = self.anchor_kinds[m.0];
+                let slot = match kind {
+                    Anchor::Lookup => 0,
+                    Anchor::Serialized => 1,
+                    Anchor::Class(pl) => {
+                        if class_pl.is_none_or(|(p, _, _)| pl < p) {
+                            class_pl = Some((pl, m.1, m.2));
+                        }
+                        2
                     }
-                    2
-                }
-                Anchor::Gadget => {
-                    if !seen[3] {
-                        out.push(hit(
-                            "java.gadget_class",
-                            category::DESERIALIZATION,
-                            Severity::Critical,
-                            1,
-                            span_if(spans, m.1..m.2),
-                        ));
+                    Anchor::Gadget => {
+                        if !seen[3] {
+                            out.push(hit(
+                                "java.gadget_class",
+                                category::DESERIALIZATION,
+                                Severity::Critical,
+                                1,
+                                span_if(spans, m.1..m.2),
+                            ));
+                        }
+                        3
                     }
-                    3
-                }
-                Anchor::Runtime => 4,
-                Anchor::Reflection => 5,
-                Anchor::ClassLoader => 6,
-                Anchor::Expression => 7,
-                Anchor::Jsp => 8,
-            };
-            seen[slot] = true;
-        }
+                    Anchor::Runtime => 4,
+                    Anchor::Reflection => 5,
+                    Anchor::ClassLoader => 6,
+                    Anchor::Expression => 7,
+                    Anchor::Jsp => 8,
+                };
+                seen[slot] = true;
+            });
         if seen[0] {
             self.check_lookups(text, spans, out);
         }
@@ -331,13 +327,13 @@ impl JavaFamily {
             ));
         }
         if text.len() >= 8 {
-            if let Some(m) = self.b64.find(text) {
+            if let Some((_, start, end)) = self.b64.find(text.as_bytes()) {
                 out.push(hit(
                     "java.base64_keyword",
                     category::DESERIALIZATION,
                     Severity::Critical,
                     3,
-                    span_if(spans, m.range()),
+                    span_if(spans, start..end),
                 ));
             }
         }
@@ -423,26 +419,6 @@ impl Family for JavaFamily {
         } else {
             self.check_text(v, v.decoded, true, out);
         }
-    }
-}
-
-/// Every (possibly overlapping) anchor match as (pattern, start, end).
-trait FindAll {
-    fn all_matches<'h>(
-        &'h self,
-        text: &'h str,
-    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'h>;
-}
-
-impl FindAll for AhoCorasick {
-    fn all_matches<'h>(
-        &'h self,
-        text: &'h str,
-    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'h> {
-        Box::new(
-            self.find_overlapping_iter(text)
-                .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-        )
     }
 }
 

@@ -3,20 +3,19 @@
 //! `' or name()='`). Plain `' or '1'='1` tautologies are left to the SQL family: only what
 //! is specific to LDAP filters and XPath is matched here.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use super::generic::hit;
-use super::{ByteSet, Family, RequestContext, RuleHit, Value};
+use super::{ByteSet, Family, Literals, RequestContext, RuleHit, Value};
 use crate::{category, Severity};
 
 /// The LDAP and XPath family.
 #[derive(Debug)]
 pub struct LdapXpath {
-    ldap_prefilter: AhoCorasick,
+    ldap_prefilter: Literals,
     ldap_breakout: Regex,
     ldap_filter: Regex,
-    xpath_prefilter: AhoCorasick,
+    xpath_prefilter: Literals,
     xpath_function: Regex,
     xpath_union: Regex,
     xpath_axis: Regex,
@@ -41,12 +40,7 @@ impl LdapXpath {
     /// Compiles the rules.
     pub fn new() -> Self {
         let re = |s: &str| Regex::new(s).expect("ldap/xpath regex compiles");
-        let ci = |w: &[&str]| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .build(w)
-                .expect("anchors compile")
-        };
+        let ci = |w: &[&str]| Literals::new(w, true);
         Self {
             ldap_prefilter: ci(&[")(", "(|", "(&", "(!", "*)"]),
             // A value that closes the application's filter and opens a new one.
@@ -85,7 +79,9 @@ impl Family for LdapXpath {
         if d.len() < 4 {
             return;
         }
-        if self.ldap_prefilter.is_match(d) {
+        let b = d.as_bytes();
+        // Every LDAP anchor holds `(` or `)`.
+        if memchr::memchr2(b'(', b')', b).is_some() && self.ldap_prefilter.is_match(d) {
             // A complete, balanced filter is what a directory-search API takes; a fragment
             // that closes the application's filter is the injection.
             let breakout = if closes_unopened(d) {
@@ -114,10 +110,15 @@ impl Family for LdapXpath {
         if !self.xpath_prefilter.is_match(d) {
             return;
         }
-        if let Some(m) = self
-            .xpath_function
-            .find(d)
-            .or_else(|| self.xpath_union.find(d))
+        // Each regex is run only when the bytes it cannot match without occur: every
+        // function alternative has `(`, every union `|`, every axis `::`, a path `[`.
+        let has = |c: u8| memchr::memchr(c, b).is_some();
+        let (paren, bar, bracket) = (has(b'('), has(b'|'), has(b'['));
+        let axis = memchr::memmem::find(b, b"::").is_some();
+        if let Some(m) = paren
+            .then(|| self.xpath_function.find(d))
+            .flatten()
+            .or_else(|| bar.then(|| self.xpath_union.find(d)).flatten())
         {
             out.push(hit(
                 "xpath.injection",
@@ -126,7 +127,11 @@ impl Family for LdapXpath {
                 1,
                 m.range(),
             ));
-        } else if let Some(m) = self.xpath_axis.find(d).or_else(|| self.xpath_path.find(d)) {
+        } else if let Some(m) = axis
+            .then(|| self.xpath_axis.find(d))
+            .flatten()
+            .or_else(|| bracket.then(|| self.xpath_path.find(d)).flatten())
+        {
             out.push(hit(
                 "xpath.expression",
                 category::XPATHI,

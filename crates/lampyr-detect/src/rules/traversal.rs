@@ -284,10 +284,14 @@ pub fn check(v: &Value<'_>, sc: u32, out: &mut Vec<RuleHit>) {
 
 /// Whether the wire form holds a NUL byte, raw or escaped.
 fn has_nul(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    // Every form starts with NUL, `%` or `\`: most values have none of them.
+    if memchr::memchr3(0, b'%', b'\\', b).is_none() {
+        return false;
+    }
     if raw.contains('\0') {
         return true;
     }
-    let b = raw.as_bytes();
     memchr::memmem::find(b, b"%00").is_some()
         || memchr::memmem::find(b, b"%u0000").is_some()
         || memchr::memmem::find(b, b"\\u0000").is_some()

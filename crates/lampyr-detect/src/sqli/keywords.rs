@@ -60,10 +60,44 @@ pub(crate) const MAX_WORD: usize = 32;
 
 static TABLE: &str = include_str!("../../data/sqli/keywords.txt");
 
-fn table() -> &'static HashMap<&'static str, Word> {
-    static MAP: OnceLock<HashMap<&'static str, Word>> = OnceLock::new();
+/// A multiply-rotate hash for the static keyword table: its keys are fixed at build time and
+/// look-ups never insert, so no keyed (and slower) hash is needed against flooding.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap = HashMap<&'static str, Word, std::hash::BuildHasherDefault<WordHasher>>;
+
+fn table() -> &'static WordMap {
+    static MAP: OnceLock<WordMap> = OnceLock::new();
     MAP.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = WordMap::default();
         for line in TABLE.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {

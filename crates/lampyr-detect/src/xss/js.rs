@@ -364,6 +364,7 @@ pub(super) fn sinks(s: &str) -> Option<XssMatch> {
 /// `{{constructor.constructor('alert(1)')()}}` and other AngularJS expressions.
 pub(super) fn template_expression(s: &str) -> Option<XssMatch> {
     let b = s.as_bytes();
+    memchr::memchr(b'{', b)?;
     let open = memchr::memmem::find(b, b"{{")?;
     let close = memchr::memmem::find(&b[open..], b"}}").map_or(b.len(), |p| open + p + 2);
     let inner = s[open..close].to_ascii_lowercase();
@@ -392,16 +393,23 @@ pub(super) fn template_expression(s: &str) -> Option<XssMatch> {
 /// any tag (`x:url(javascript`, `-moz-binding:`).
 pub(super) fn encodings(s: &str) -> Option<XssMatch> {
     let b = s.as_bytes();
-    let css = [&b"url(javascript"[..], b"url(vbscript", b"-moz-binding"];
-    for p in css {
-        if let Some(at) = find_ci(b, p) {
+    // Each pattern is looked for only when its punctuation occurs at all.
+    let paren = memchr::memchr(b'(', b).is_some();
+    let css = [
+        (&b"url(javascript"[..], paren),
+        (b"url(vbscript", paren),
+        (b"-moz-binding", memchr::memchr(b'-', b).is_some()),
+    ];
+    for (p, possible) in css {
+        if let Some(at) = possible.then(|| find_ci(b, p)).flatten() {
             return hit("style_script", 1, at..at + p.len());
         }
     }
-    if let Some(at) = find_ci(b, b"expression(") {
+    if let Some(at) = paren.then(|| find_ci(b, b"expression(")).flatten() {
         return hit("style_script", 2, at..at + 11);
     }
-    if let Some(p) = memchr::memmem::find(b, b"+ADw-") {
+    let utf7 = memchr::memchr(b'+', b).and_then(|_| memchr::memmem::find(b, b"+ADw-"));
+    if let Some(p) = utf7 {
         let tag = b
             .get(p + 5)
             .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/');
@@ -434,15 +442,32 @@ fn keep(best: &mut Option<XssMatch>, m: Option<XssMatch>) {
     }
 }
 
-/// Case-insensitive search for an ASCII pattern.
+/// Case-insensitive search for an ASCII pattern (the first position, as a naive scan finds it;
+/// candidates come from a vectorised search for the first byte in either case).
 fn find_ci(hay: &[u8], pat: &[u8]) -> Option<usize> {
     if pat.is_empty() || hay.len() < pat.len() {
         return None;
     }
-    let first = pat[0].to_ascii_lowercase();
-    (0..=hay.len() - pat.len()).find(|&i| {
-        hay[i].to_ascii_lowercase() == first && hay[i..i + pat.len()].eq_ignore_ascii_case(pat)
-    })
+    let last = hay.len() - pat.len();
+    let (lo, up) = (pat[0].to_ascii_lowercase(), pat[0].to_ascii_uppercase());
+    memchr::memchr2_iter(lo, up, &hay[..=last])
+        .find(|&i| hay[i..i + pat.len()].eq_ignore_ascii_case(pat))
+}
+
+/// Whether [`sinks`] can find anything in `s` or in its [`compact`] form: every sink hit
+/// needs one of `(`, `` ` ``, `}`, `[` after the name, or is a property (`document.…`,
+/// `…location…`, `inner`/`outerHTML`) whose name is in the text already or is formed by
+/// removing a `/* */` comment.
+pub(super) fn sink_possible(s: &str) -> bool {
+    static WORDS: OnceLock<crate::rules::Literals> = OnceLock::new();
+    let b = s.as_bytes();
+    b.iter().any(|c| matches!(c, b'(' | b'`' | b'}' | b'['))
+        || WORDS
+            .get_or_init(|| {
+                crate::rules::Literals::new(&["/*", "document", "location", "erhtml"], true)
+            })
+            .find(b)
+            .is_some()
 }
 
 /// The value with JavaScript comments removed and whitespace around punctuation dropped

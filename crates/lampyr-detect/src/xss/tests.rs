@@ -179,3 +179,17 @@ proptest! {
         prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }
+
+proptest! {
+    /// The sink prefilter never hides a sink hit, on the text or on its compact form.
+    #[test]
+    fn sink_prefilter_is_a_necessary_condition(
+        s in "(alert|document|location|innerHTML| |\\.|/\\*|\\*/|cookie|x|\\(|\\)|`|\\[|\\}|\\$\\{|constructor|window|'){0,12}"
+    ) {
+        let found = js::sinks(&s).is_some()
+            || js::compact(&s).is_some_and(|flat| js::sinks(&flat).is_some());
+        if found {
+            prop_assert!(js::sink_possible(&s), "{s:?}");
+        }
+    }
+}

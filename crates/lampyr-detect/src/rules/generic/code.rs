@@ -1,22 +1,18 @@
 //! Injection of code into interpreters the server runs: template engines (SSTI), JavaScript
 //! object prototypes, Node.js, Ruby and Perl expressions, PHP's `data:` stream, ORM lookups.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use super::{hit, last_segment, segments};
-use crate::rules::{Family, RequestContext, RuleHit, Value, ValueKind};
+use crate::rules::{ByteSet, Family, Literals, RequestContext, RuleHit, Value, ValueKind};
 use crate::{category, Severity};
 
 fn re(s: &str) -> Regex {
     Regex::new(s).expect("built-in regex compiles")
 }
 
-fn anchors(words: &[&str]) -> AhoCorasick {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(words)
-        .expect("anchors compile")
+fn anchors(words: &[&str]) -> Literals {
+    Literals::new(words, true)
 }
 
 /// Server-side template injection: arithmetic probes (`{{7*7}}`, `${7*7}`, `<%= 7*7 %>`),
@@ -24,7 +20,7 @@ fn anchors(words: &[&str]) -> AhoCorasick {
 /// Velocity, ERB and Twig escapes.
 #[derive(Debug)]
 pub struct TemplateInjection {
-    prefilter: AhoCorasick,
+    prefilter: Literals,
     probe: Regex,
     object_walk: Regex,
     statement_strong: Regex,
@@ -88,6 +84,12 @@ impl TemplateInjection {
 }
 
 impl Family for TemplateInjection {
+    /// Every prefilter anchor holds one of `{ ( % < # [ ? _`, except `freemarker` (which
+    /// needs an `f` and a `k`).
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        v.decoded.len() >= 4 && (bytes.any(b"{(%<#[?_") || (bytes.any(b"fF") && bytes.any(b"kK")))
+    }
+
     fn check(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
         let d = v.decoded;
         if d.len() < 4 || !self.prefilter.is_match(d) {
@@ -120,7 +122,7 @@ impl Family for TemplateInjection {
 /// a value the way merge functions read it.
 #[derive(Debug)]
 pub struct PrototypePollution {
-    prefilter: AhoCorasick,
+    prefilter: Literals,
     content: Regex,
 }
 
@@ -154,7 +156,23 @@ impl PrototypePollution {
     }
 }
 
+/// Whether `text` holds `proto` in any case: part of every anchor (`__proto__`,
+/// `prototype`).
+fn has_proto(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b'p', b'P', b).any(|i| {
+        b.get(i..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"proto"))
+    })
+}
+
 impl Family for PrototypePollution {
+    /// A polluting key, name or value spells `proto` (in `__proto__` or `prototype`).
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        let letters = [b"pP", b"rR", b"oO", b"tT"];
+        has_proto(v.key) || (letters.iter().all(|l| bytes.any(*l)) && has_proto(v.decoded))
+    }
+
     fn check(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
         let in_key = self.prefilter.is_match(v.key) && Self::key_polluting(v.key);
         let in_name = v.kind == ValueKind::Name && Self::key_polluting(v.decoded);
@@ -189,7 +207,7 @@ impl Family for PrototypePollution {
 /// and PHP's `data:` stream wrapper.
 #[derive(Debug)]
 pub struct CodeInjection {
-    prefilter: AhoCorasick,
+    prefilter: Literals,
     node: Regex,
     node_weak: Regex,
     rsc: Regex,
@@ -419,6 +437,14 @@ impl OrmLookup {
 }
 
 impl Family for OrmLookup {
+    /// A lookup needs `__` in the field name (the value itself for a name).
+    fn may_match(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, bytes: &ByteSet) -> bool {
+        match v.kind {
+            ValueKind::Name => bytes.has(b'_'),
+            ValueKind::Content => memchr::memchr(b'_', v.key.as_bytes()).is_some(),
+        }
+    }
+
     fn check(&self, v: &Value<'_>, _ctx: &RequestContext<'_>, out: &mut Vec<RuleHit>) {
         let name = match v.kind {
             ValueKind::Name => last_segment(v.decoded),
