@@ -204,7 +204,12 @@ pub struct Inspector {
     core: Core,
     families: Vec<Box<dyn Family>>,
     user: Vec<CompiledUserRule>,
+    /// Distinguishes this inspector's entries in the per-thread [`ValueCache`].
+    id: u64,
 }
+
+/// Source of [`Inspector`] ids (each inspector's families could differ).
+static NEXT_INSPECTOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for Inspector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -226,6 +231,72 @@ struct Scratch {
     hits: Vec<RuleHit>,
     /// Items already inspected in this request, by content hash (see [`Inspector::seen`]).
     seen: SeenMap,
+    /// Family hits of path, query, header and cookie values seen in earlier requests.
+    cache: ValueCache,
+}
+
+/// Most values the per-thread [`ValueCache`] holds; it is emptied when full.
+const CACHE_MAX_ENTRIES: usize = 1024;
+/// Longest value (in key bytes) the cache holds: long values rarely repeat, and this bounds
+/// the cache's memory (about `CACHE_MAX_ENTRIES` × this).
+const CACHE_MAX_KEY_BYTES: usize = 1024;
+
+/// The family hits of path, query, header and cookie values across requests of one thread: a
+/// client sends the same User-Agent, Accept, Authorization, cookies and path segments on every
+/// request, and their inspection result is a function of the value and of the request facts
+/// the families read (method, media type, User-Agent, host, Referer host), all of which are in
+/// the key with the inspector's id. Family `check`s read the body only through
+/// `check_request`, which is never cached. A hash only finds the candidate; the full key bytes
+/// are compared, so a collision never changes a verdict.
+#[derive(Default)]
+struct ValueCache {
+    map: std::collections::HashMap<u64, CacheEntry, SeededState>,
+    /// The key being built (reused).
+    key: Vec<u8>,
+}
+
+struct CacheEntry {
+    key: Box<[u8]>,
+    /// Hits of the value's own views.
+    hits: Box<[RuleHit]>,
+    /// Hits of what the value decodes to as base64 (empty when it is not base64).
+    b64_hits: Box<[RuleHit]>,
+}
+
+impl ValueCache {
+    /// Builds the key of one value into `self.key`; `false` when the value is not cached.
+    fn build_key(&mut self, parts: &[&[u8]]) -> bool {
+        self.key.clear();
+        let total: usize = parts.iter().map(|p| p.len() + 4).sum();
+        if total > CACHE_MAX_KEY_BYTES {
+            return false;
+        }
+        for p in parts {
+            self.key.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            self.key.extend_from_slice(p);
+        }
+        true
+    }
+
+    fn get(&self) -> Option<&CacheEntry> {
+        let h = fast_hash(0x2545_f491_4f6c_dd1d, &self.key);
+        self.map.get(&h).filter(|e| *e.key == *self.key)
+    }
+
+    fn insert(&mut self, hits: &[RuleHit], b64_hits: &[RuleHit]) {
+        if self.map.len() >= CACHE_MAX_ENTRIES {
+            self.map.clear();
+        }
+        let h = fast_hash(0x2545_f491_4f6c_dd1d, &self.key);
+        self.map.insert(
+            h,
+            CacheEntry {
+                key: self.key.as_slice().into(),
+                hits: hits.into(),
+                b64_hits: b64_hits.into(),
+            },
+        );
+    }
 }
 
 thread_local! {
@@ -251,6 +322,7 @@ impl Inspector {
             families: builtin::families(),
             user,
             cfg,
+            id: NEXT_INSPECTOR_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -290,6 +362,7 @@ impl Inspector {
             b64_views,
             hits,
             seen,
+            cache,
         } = s;
         seen.clear();
         placement::extract_into(req, &self.cfg.limits, extracted);
@@ -305,7 +378,7 @@ impl Inspector {
         let body = if extracted.body_skipped {
             std::borrow::Cow::Borrowed("")
         } else {
-            String::from_utf8_lossy(&body_bytes[..body_cap])
+            normalize::utf8_lossy(&body_bytes[..body_cap])
         };
         let ctx = RequestContext {
             method: &req.method,
@@ -341,6 +414,44 @@ impl Inspector {
             placement.field.push_str(extracted.get(&item.field));
             let key = extracted.get(&item.key);
             let raw = extracted.get(&item.raw);
+            let cacheable = matches!(
+                item.location,
+                Location::Header | Location::Cookie | Location::Path | Location::Query
+            ) && cache.build_key(&[
+                &self.id.to_le_bytes(),
+                &[
+                    item.location as u8,
+                    u8::from(item.kind == ValueKind::Name),
+                    u8::from(self.cfg.decode_base64),
+                    u8::from(ctx.media_type.is_some()),
+                    u8::from(ctx.user_agent.is_some()),
+                    u8::from(info.referer_host.is_some()),
+                ],
+                &item.scope.to_le_bytes(),
+                placement.field.as_bytes(),
+                key.as_bytes(),
+                raw.as_bytes(),
+                value_text.as_bytes(),
+                ctx.method.as_bytes(),
+                ctx.media_type.unwrap_or("").as_bytes(),
+                ctx.user_agent.unwrap_or("").as_bytes(),
+                info.host.as_bytes(),
+                info.referer_host.unwrap_or("").as_bytes(),
+            ]);
+            if cacheable {
+                if let Some(e) = cache.get() {
+                    self.replay(
+                        &mut verdict,
+                        e,
+                        item,
+                        &placement,
+                        [key, raw, value_text],
+                        views,
+                        b64_views,
+                    );
+                    continue;
+                }
+            }
             views.fill(value_text);
             let v = Value {
                 placement: &placement,
@@ -356,11 +467,8 @@ impl Inspector {
             self.run_families(&v, &views.bytes, item.scope, &info, &ctx, hits);
             self.record(&mut verdict, hits, &v);
             self.run_user_rules(&mut verdict, &v);
-            if self.cfg.decode_base64
-                && item.kind == ValueKind::Content
-                && item.scope & (scope::PATH) == 0
-                && value_text.len() >= normalize::MIN_BASE64_LEN
-            {
+            let own_hits = hits.len();
+            if self.b64_candidate(item, value_text) {
                 if let Some(text) = normalize::base64_text(&views.decoded) {
                     b64_views.fill(&text);
                     let v = Value {
@@ -373,11 +481,13 @@ impl Inspector {
                         cmdline: &b64_views.cmdline,
                         from_base64: true,
                     };
-                    hits.clear();
                     self.run_families(&v, &b64_views.bytes, item.scope, &info, &ctx, hits);
-                    self.record(&mut verdict, hits, &v);
+                    self.record(&mut verdict, &hits[own_hits..], &v);
                     self.run_user_rules(&mut verdict, &v);
                 }
+            }
+            if cacheable {
+                cache.insert(&hits[..own_hits], &hits[own_hits..]);
             }
         }
 
@@ -401,6 +511,66 @@ impl Inspector {
             self.record(&mut verdict, hits, &v);
         }
         verdict
+    }
+
+    /// Whether a value is decoded as base64 and inspected again.
+    fn b64_candidate(&self, item: &placement::Item, value_text: &str) -> bool {
+        self.cfg.decode_base64
+            && item.kind == ValueKind::Content
+            && item.scope & (scope::PATH) == 0
+            && value_text.len() >= normalize::MIN_BASE64_LEN
+    }
+
+    /// Records a cached value's family hits exactly as inspecting it would; the views are
+    /// built only when there is a hit to show or a user rule to run.
+    #[allow(clippy::too_many_arguments)]
+    fn replay(
+        &self,
+        verdict: &mut Verdict,
+        e: &CacheEntry,
+        item: &placement::Item,
+        placement: &Placement,
+        [key, raw, value_text]: [&str; 3],
+        views: &mut Views,
+        b64_views: &mut Views,
+    ) {
+        if e.hits.is_empty() && e.b64_hits.is_empty() && self.user.is_empty() {
+            return;
+        }
+        views.fill(value_text);
+        let v = Value {
+            placement,
+            kind: item.kind,
+            key,
+            raw,
+            decoded: &views.decoded,
+            folded: &views.folded,
+            cmdline: &views.cmdline,
+            from_base64: false,
+        };
+        self.record(verdict, &e.hits, &v);
+        self.run_user_rules(verdict, &v);
+        if !self.b64_candidate(item, value_text) {
+            return;
+        }
+        if e.b64_hits.is_empty() && self.user.is_empty() {
+            return;
+        }
+        if let Some(text) = normalize::base64_text(&views.decoded) {
+            b64_views.fill(&text);
+            let v = Value {
+                placement,
+                kind: item.kind,
+                key,
+                raw: &text,
+                decoded: &b64_views.decoded,
+                folded: &b64_views.folded,
+                cmdline: &b64_views.cmdline,
+                from_base64: true,
+            };
+            self.record(verdict, &e.b64_hits, &v);
+            self.run_user_rules(verdict, &v);
+        }
     }
 
     /// Whether an item equal to item `index` in everything the rules read (location, field,

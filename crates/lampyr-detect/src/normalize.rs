@@ -78,6 +78,16 @@ impl Views {
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced by U+FFFD: the same as
+/// [`String::from_utf8_lossy`], but valid input (nearly every request) is checked by the
+/// standard validator, which skips ASCII a word at a time, instead of byte by byte.
+pub(crate) fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Fully decodes `input` (see the module doc).
 pub fn decode(input: &str) -> String {
     let mut out = String::new();

@@ -474,7 +474,7 @@ fn body(b: &mut Builder<'_>, req: &Request) {
         b.out.body_skipped = true;
         return;
     }
-    let text = String::from_utf8_lossy(bytes);
+    let text = crate::normalize::utf8_lossy(bytes);
     let text = text.as_ref();
     if media == "application/x-www-form-urlencoded" {
         pairs(b, text, Location::Body, scope::BODY, scope::BODY_NAME);
