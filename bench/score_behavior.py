@@ -4,7 +4,7 @@
     score_behavior.py REPORT TRUTH_JSON [--json OUT] [--verbose]
 
 REPORT is any JSON with {"findings": [{"category", "exchanges": [HAR entry index, ...], ...}]}
-(a Lampyr report or the output of `examples/behavior_eval.rs`). Implements "Scoring" of
+(a Lampyr report from `lampyr analyze --report`). Implements "Scoring" of
 shared/corpora/behavior-dev/README.md:
 
 1. only findings whose category starts with `abuse.` or `leak.` count; a category matches a kind
