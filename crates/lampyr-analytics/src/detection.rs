@@ -272,6 +272,8 @@ fn endpoint_posture_finding(hit: PostureHit, id: &str, e: &lampyr_discovery::End
         count: t.hits,
         first_seen: t.first_seen_us.and_then(crate::report::rfc3339),
         last_seen: t.last_seen_us.and_then(crate::report::rfc3339),
+        first_us: t.first_seen_us,
+        last_us: t.last_seen_us,
         evidence: serde_json::json!({
             "in": hit.location.as_str(),
             "field": hit.field,
@@ -351,6 +353,8 @@ fn posture_findings(
                 count: g.count,
                 first_seen: g.first.and_then(crate::report::rfc3339),
                 last_seen: g.last.and_then(crate::report::rfc3339),
+                first_us: g.first,
+                last_us: g.last,
                 evidence: serde_json::json!({ "samples": g.samples }),
                 incident: None,
             }
@@ -419,16 +423,11 @@ fn group_incidents(findings: &mut [Finding], cfg: IncidentConfig) -> Vec<Inciden
 }
 
 fn first_us(f: &Finding) -> i64 {
-    f.first_seen.as_deref().and_then(parse_rfc3339).unwrap_or(0)
+    f.first_us.unwrap_or(0)
 }
 
 fn last_us(f: &Finding) -> i64 {
-    f.last_seen.as_deref().and_then(parse_rfc3339).unwrap_or(0)
-}
-
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-    i64::try_from(t.unix_timestamp_nanos() / 1000).ok()
+    f.last_us.unwrap_or(0)
 }
 
 /// A behaviour case as a finding.
@@ -467,6 +466,8 @@ fn behavior_finding(h: BehaviorHit, keys: &HashMap<String, String>) -> Finding {
         exchanges,
         first_seen: crate::report::rfc3339(h.first_us),
         last_seen: crate::report::rfc3339(h.last_us),
+        first_us: Some(h.first_us),
+        last_us: Some(h.last_us),
         evidence: h.evidence,
         incident: None,
     }
@@ -590,6 +591,8 @@ fn attack_findings(
                 count: g.count,
                 first_seen: g.first.and_then(crate::report::rfc3339),
                 last_seen: g.last.and_then(crate::report::rfc3339),
+                first_us: g.first,
+                last_us: g.last,
                 evidence: serde_json::json!({
                     "rules": g.rules,
                     "max_score": g.max_score,

@@ -38,6 +38,12 @@ pub struct Finding {
     pub first_seen: Option<String>,
     /// Last exchange's time.
     pub last_seen: Option<String>,
+    /// `first_seen` in microseconds since the epoch (for ordering; not in the report).
+    #[serde(skip)]
+    pub first_us: Option<i64>,
+    /// `last_seen` in microseconds since the epoch.
+    #[serde(skip)]
+    pub last_us: Option<i64>,
     /// Rule-specific facts: counts, thresholds, masked fragments.
     pub evidence: serde_json::Value,
     /// The incident this finding belongs to.
