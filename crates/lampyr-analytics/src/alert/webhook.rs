@@ -159,6 +159,9 @@ impl AlertSink for WebhookSink {
                             message,
                         });
                     }
+                    // Backoff between retries. Sinks are blocking and run off the request
+                    // path (after an analysis, or on an alerting thread in a service), so
+                    // sleeping here delays only this delivery.
                     let d = self.delay(attempts);
                     std::thread::sleep(d);
                 }
