@@ -11,117 +11,23 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use lampyr_classify::context::Hints;
-use lampyr_classify::mask::{mask_spans, MaskStrategy};
 use lampyr_core::Request;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::normalize::{self, Views};
-use crate::placement::{self, scope, Extracted, Limits};
+use crate::placement::{self, scope, Extracted};
 use crate::rules::builtin::{self, Core, ReqInfo};
 use crate::rules::user::{CompiledUserRule, UserRule};
 use crate::rules::{ByteSet, Family, RequestContext, RuleHit, Value, ValueKind};
 use crate::{DetectError, Location, Placement, Severity};
 
-/// Longest fragment shown in a hit, in characters.
-pub const MAX_FRAGMENT_CHARS: usize = 80;
+mod cache;
+mod config;
+mod masking;
 
-/// Settings of the attack inspector (the `detect.inspect` section of the configuration).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct InspectConfig {
-    /// Paranoia level 1–4 (CRS meaning): rules above it neither score nor block. Default 2.
-    pub paranoia: u8,
-    /// Rules above `paranoia` up to this level are still run and reported as detection-only
-    /// hits (never scored). Equal to `paranoia` turns that off; must be ≥ `paranoia`.
-    pub detection_paranoia: u8,
-    /// Anomaly score at which a request is an attack (CRS default 5: one critical hit).
-    pub threshold: u32,
-    /// User rules.
-    pub rules: Vec<UserRule>,
-    /// Rule ids that never fire: exact ids (`rce.unix_command`) or a family with `.*`
-    /// (`lfi.*`).
-    pub disabled_rules: Vec<String>,
-    /// Whether values that are base64 of text are decoded and inspected again.
-    pub decode_base64: bool,
-    /// Bounds on the work of one request.
-    pub limits: Limits,
-}
-
-impl Default for InspectConfig {
-    fn default() -> Self {
-        Self {
-            // Paranoia 2 caught 72 % of the CRS payload-family attacks with no benign API
-            // exchange of the development corpora flagged (paranoia 1: 61 %, also none).
-            paranoia: 2,
-            detection_paranoia: 4,
-            threshold: 5,
-            rules: Vec::new(),
-            disabled_rules: Vec::new(),
-            decode_base64: true,
-            limits: Limits::default(),
-        }
-    }
-}
-
-impl InspectConfig {
-    /// Checks every setting; errors name the setting's path under `detect.inspect`.
-    pub fn validate(&self) -> Result<(), DetectError> {
-        let bad = |setting: &str, message: &str| {
-            Err(DetectError::Setting {
-                setting: format!("detect.inspect.{setting}"),
-                message: message.into(),
-            })
-        };
-        if !(1..=4).contains(&self.paranoia) {
-            return bad("paranoia", "expected a paranoia level 1 to 4");
-        }
-        if !(self.paranoia..=4).contains(&self.detection_paranoia) {
-            return bad(
-                "detection_paranoia",
-                "expected a level from `paranoia` to 4",
-            );
-        }
-        if !(1..=1000).contains(&self.threshold) {
-            return bad(
-                "threshold",
-                "expected an anomaly score threshold 1 to 1000 (5 = one critical hit)",
-            );
-        }
-        for (i, d) in self.disabled_rules.iter().enumerate() {
-            let id = d.strip_suffix(".*").unwrap_or(d);
-            if id.is_empty()
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-            {
-                return bad(
-                    &format!("disabled_rules[{i}]"),
-                    "expected a rule id (`rce.unix_command`) or a family (`lfi.*`)",
-                );
-            }
-        }
-        let l = &self.limits;
-        if !(1..=100_000).contains(&l.max_values) {
-            return bad("limits.max_values", "expected 1 to 100000");
-        }
-        if !(16..=1 << 20).contains(&l.max_value_len) {
-            return bad("limits.max_value_len", "expected 16 to 1048576 bytes");
-        }
-        if !(0..=64 << 20).contains(&l.max_body_bytes) {
-            return bad("limits.max_body_bytes", "expected 0 to 67108864 bytes");
-        }
-        let mut ids: Vec<&str> = self.rules.iter().map(|r| r.id.as_str()).collect();
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(DetectError::Rule {
-                id: w[0].to_string(),
-                message: "duplicate user rule id".into(),
-            });
-        }
-        Ok(())
-    }
-}
+use cache::{fast_hash, CacheEntry, SeenMap, ValueCache};
+pub use config::InspectConfig;
+pub use masking::{fragment, MAX_FRAGMENT_CHARS};
 
 /// One rule that matched one value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -233,70 +139,6 @@ struct Scratch {
     seen: SeenMap,
     /// Family hits of path, query, header and cookie values seen in earlier requests.
     cache: ValueCache,
-}
-
-/// Most values the per-thread [`ValueCache`] holds; it is emptied when full.
-const CACHE_MAX_ENTRIES: usize = 1024;
-/// Longest value (in key bytes) the cache holds: long values rarely repeat, and this bounds
-/// the cache's memory (about `CACHE_MAX_ENTRIES` × this).
-const CACHE_MAX_KEY_BYTES: usize = 1024;
-
-/// The family hits of path, query, header and cookie values across requests of one thread: a
-/// client sends the same User-Agent, Accept, Authorization, cookies and path segments on every
-/// request, and their inspection result is a function of the value and of the request facts
-/// the families read (method, media type, User-Agent, host, Referer host), all of which are in
-/// the key with the inspector's id. Family `check`s read the body only through
-/// `check_request`, which is never cached. A hash only finds the candidate; the full key bytes
-/// are compared, so a collision never changes a verdict.
-#[derive(Default)]
-struct ValueCache {
-    map: std::collections::HashMap<u64, CacheEntry, SeededState>,
-    /// The key being built (reused).
-    key: Vec<u8>,
-}
-
-struct CacheEntry {
-    key: Box<[u8]>,
-    /// Hits of the value's own views.
-    hits: Box<[RuleHit]>,
-    /// Hits of what the value decodes to as base64 (empty when it is not base64).
-    b64_hits: Box<[RuleHit]>,
-}
-
-impl ValueCache {
-    /// Builds the key of one value into `self.key`; `false` when the value is not cached.
-    fn build_key(&mut self, parts: &[&[u8]]) -> bool {
-        self.key.clear();
-        let total: usize = parts.iter().map(|p| p.len() + 4).sum();
-        if total > CACHE_MAX_KEY_BYTES {
-            return false;
-        }
-        for p in parts {
-            self.key.extend_from_slice(&(p.len() as u32).to_le_bytes());
-            self.key.extend_from_slice(p);
-        }
-        true
-    }
-
-    fn get(&self) -> Option<&CacheEntry> {
-        let h = fast_hash(0x2545_f491_4f6c_dd1d, &self.key);
-        self.map.get(&h).filter(|e| *e.key == *self.key)
-    }
-
-    fn insert(&mut self, hits: &[RuleHit], b64_hits: &[RuleHit]) {
-        if self.map.len() >= CACHE_MAX_ENTRIES {
-            self.map.clear();
-        }
-        let h = fast_hash(0x2545_f491_4f6c_dd1d, &self.key);
-        self.map.insert(
-            h,
-            CacheEntry {
-                key: self.key.as_slice().into(),
-                hits: hits.into(),
-                b64_hits: b64_hits.into(),
-            },
-        );
-    }
 }
 
 thread_local! {
@@ -699,63 +541,6 @@ impl Inspector {
     }
 }
 
-/// Item content hash → first item index with it.
-type SeenMap = std::collections::HashMap<u64, u32, SeededState>;
-
-/// Hashes the (already computed) content hash once more with a per-map random seed: cheaper
-/// than SipHash, and a crafted set of equal-bucket content hashes cannot be aimed at a
-/// table whose seed the sender does not know.
-#[derive(Clone)]
-struct SeededState(u64);
-
-impl Default for SeededState {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        Self(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1)
-    }
-}
-
-impl std::hash::BuildHasher for SeededState {
-    type Hasher = SeededHasher;
-    fn build_hasher(&self) -> SeededHasher {
-        SeededHasher(self.0)
-    }
-}
-
-/// See [`SeededState`].
-struct SeededHasher(u64);
-
-impl std::hash::Hasher for SeededHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = fast_hash(self.0, bytes);
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        let h = (x ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A fast, unkeyed hash of `bytes` continuing from `h` (eight bytes per step). Only a
-/// candidate finder: equal hashes are always confirmed by comparing the texts.
-fn fast_hash(mut h: u64, bytes: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let mut last = [0u8; 8];
-    let rest = chunks.remainder();
-    last[..rest.len()].copy_from_slice(rest);
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    (h.rotate_left(5) ^ bytes.len() as u64).wrapping_mul(K)
-}
-
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split(']').next().map_or(host, |h| &h[1..]);
@@ -771,155 +556,5 @@ fn referer_host_of(r: &str) -> &str {
     strip_port(host)
 }
 
-/// At most [`MAX_FRAGMENT_CHARS`] characters of `decoded` around `span` (its start when the
-/// span is empty or invalid), with identifiers the classifier recognises masked and control
-/// characters shown as spaces.
-pub fn fragment(decoded: &str, span: Range<usize>, key: &str) -> String {
-    let valid = span.start <= span.end
-        && span.end <= decoded.len()
-        && decoded.is_char_boundary(span.start)
-        && decoded.is_char_boundary(span.end);
-    let start_byte = if valid { span.start } else { 0 };
-    // Up to 16 characters of context before the match.
-    let before: Vec<usize> = decoded[..start_byte]
-        .char_indices()
-        .rev()
-        .take(16)
-        .map(|(i, _)| i)
-        .collect();
-    let from = before.last().copied().unwrap_or(start_byte);
-    let window: String = decoded[from..].chars().take(MAX_FRAGMENT_CHARS).collect();
-    let mut dets = Vec::new();
-    lampyr_classify::detect::detect(&window, &Hints::of_key(key), &mut dets);
-    let spans: Vec<_> = dets
-        .iter()
-        .filter(|d| d.score >= lampyr_classify::detect::HIT)
-        .map(|d| (d.start as usize..d.end as usize, d.ty))
-        .collect();
-    let masked = if spans.is_empty() {
-        window
-    } else {
-        mask_spans(&window, &spans, &MaskStrategy::Default, b"")
-    };
-    mask_digit_runs(&masked)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// Masks every run of 8 or more digits (spaces and dashes allowed between them) but its last
-/// two: whatever the classifier did not recognise, no full card, phone or id number is shown.
-fn mask_digit_runs(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out: Vec<char> = chars.clone();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut digits = Vec::new();
-        let mut j = i;
-        while j < chars.len()
-            && (chars[j].is_ascii_digit()
-                || ((chars[j] == ' ' || chars[j] == '-')
-                    && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
-        {
-            if chars[j].is_ascii_digit() {
-                digits.push(j);
-            }
-            j += 1;
-        }
-        if digits.len() >= 8 {
-            for &k in &digits[..digits.len() - 2] {
-                out[k] = '*';
-            }
-        }
-        i = j.max(start + 1);
-    }
-    out.into_iter().collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_is_validated_with_setting_paths() {
-        let bad = |cfg: InspectConfig| match Inspector::new(cfg) {
-            Err(DetectError::Setting { setting, .. }) => setting,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            bad(InspectConfig {
-                paranoia: 5,
-                ..InspectConfig::default()
-            }),
-            "detect.inspect.paranoia"
-        );
-        assert_eq!(
-            bad(InspectConfig {
-                paranoia: 3,
-                detection_paranoia: 2,
-                ..InspectConfig::default()
-            }),
-            "detect.inspect.detection_paranoia"
-        );
-        assert_eq!(
-            bad(InspectConfig {
-                threshold: 0,
-                ..InspectConfig::default()
-            }),
-            "detect.inspect.threshold"
-        );
-        assert_eq!(
-            bad(InspectConfig {
-                disabled_rules: vec!["a b".into()],
-                ..InspectConfig::default()
-            }),
-            "detect.inspect.disabled_rules[0]"
-        );
-    }
-
-    #[test]
-    fn config_deserialises_with_defaults_and_rejects_unknown_keys() {
-        let cfg: InspectConfig = serde_json::from_value(serde_json::json!({
-            "paranoia": 2,
-            "rules": [{"id": "x", "category": "attack.sqli", "pattern": "zz"}],
-            "limits": {"max_values": 10}
-        }))
-        .unwrap();
-        assert_eq!(cfg.paranoia, 2);
-        assert_eq!(cfg.threshold, 5);
-        assert_eq!(cfg.limits.max_values, 10);
-        assert_eq!(cfg.limits.max_body_bytes, Limits::default().max_body_bytes);
-        let err = serde_json::from_value::<InspectConfig>(serde_json::json!({"paranioa": 2}));
-        assert!(err.unwrap_err().to_string().contains("paranioa"));
-    }
-
-    #[test]
-    fn fragments_are_short_and_masked() {
-        let long = format!("{}<script>{}", "a".repeat(100), "b".repeat(200));
-        let f = fragment(&long, 100..108, "q");
-        assert!(f.chars().count() <= MAX_FRAGMENT_CHARS);
-        assert!(f.contains("<script>"));
-        let f = fragment("' or 1=1 -- 4111111111111111", 0..0, "card");
-        assert!(!f.contains("4111111111111111"), "{f}");
-        let f = fragment("phone 13812345678; cat /etc/passwd", 18..21, "q");
-        assert!(!f.contains("13812345678"), "{f}");
-        assert_eq!(
-            mask_digit_runs("id 1234-5678-9012 x 12345"),
-            "id ****-****-**12 x 12345"
-        );
-        // Invalid spans fall back to the start.
-        assert_eq!(fragment("abc", 5..9, "q"), "abc");
-    }
-
-    #[test]
-    fn referer_hosts_are_parsed() {
-        assert_eq!(referer_host_of("https://u@Evil.com:8443/x?y"), "Evil.com");
-        assert_eq!(referer_host_of("not a url"), "");
-        assert_eq!(strip_port("[::1]:80"), "::1");
-    }
-}
+mod tests;
