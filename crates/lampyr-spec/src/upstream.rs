@@ -71,9 +71,10 @@ fn one() -> u32 {
     1
 }
 
-/// Target selection.
+/// Target selection, written `balance: {policy: round_robin}`,
+/// `{policy: least_connections}` or `{policy: consistent_hash, key: client_ip}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "policy", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Balance {
     /// Smooth weighted round robin.
     #[default]

@@ -30,9 +30,21 @@ pub enum Command {
     /// Inspect one raw HTTP request read from stdin and print the attack verdict (exit code 5
     /// when it is an attack).
     ScanRequest(ScanRequestArgs),
+    /// Run the gateway, its admin API and store (`gateway:` and `serve:` of the config).
+    Serve(ServeArgs),
     /// Configuration file tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file; documented defaults without one.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,9 @@ use lampyr_discovery::{DiscoveryConfig, PathTemplate, TrieLimits};
 use crate::cli::EXIT_CONFIG;
 
 mod detect;
+mod gateway;
 pub use detect::DetectConfig;
+pub use gateway::ServeConfig;
 
 /// Validated settings.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,10 @@ pub struct Config {
     pub classify: ClassifyConfig,
     /// Threat detection (`detect:`).
     pub detect: DetectConfig,
+    /// What `lampyr serve` runs (`gateway:`).
+    pub gateway: lampyr_spec::GatewaySpec,
+    /// Where `lampyr serve` keeps its state and listens for the admin API (`serve:`).
+    pub serve: ServeConfig,
 }
 
 /// The `classify:` section: how sensitive types are graded and which are reported.
@@ -285,6 +291,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
             "classify",
             "detect",
             "alerts",
+            "gateway",
+            "serve",
         ],
     ) {
         match m.get("version").map(|v| v.as_u64()) {
@@ -353,6 +361,12 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
         }
         if let Some(a) = m.get("alerts") {
             cfg.detect.alerts = c.alerts(a);
+        }
+        if let Some(g) = m.get("gateway") {
+            cfg.gateway = c.gateway(g);
+        }
+        if let Some(s) = m.get("serve") {
+            cfg.serve = c.serve(s);
         }
     }
     if c.errors.is_empty() {

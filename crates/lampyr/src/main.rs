@@ -5,6 +5,7 @@ mod classify;
 mod cli;
 mod config;
 mod scan_request;
+mod serve;
 mod summary;
 
 use std::process::ExitCode;
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
         cli::Command::Analyze(args) => analyze::run(args),
         cli::Command::Classify(args) => classify::run(args),
         cli::Command::ScanRequest(args) => scan_request::run(args),
+        cli::Command::Serve(args) => serve::run(args),
         cli::Command::Config(cli::ConfigCommand::Check { file }) => config::check(&file),
     };
     match result {

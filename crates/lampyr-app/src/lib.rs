@@ -1,0 +1,237 @@
+//! Assembly: a validated configuration becomes running services.
+//!
+//! `start` opens the store, merges what it holds with the file's gateway section, builds the
+//! gateway, binds the proxy listeners and the admin listener (admin API and `/metrics`),
+//! and connects the mirror to its sink. It is the only crate that knows every backend.
+
+mod control;
+mod merge;
+mod secrets;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lampyr_gateway::auth::Secrets;
+use lampyr_gateway::Gateway;
+use lampyr_spec::GatewaySpec;
+use lampyr_store::GatewayStore;
+use lampyr_store_sqlite::SqliteStore;
+use thiserror::Error;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use merge::merge;
+pub use secrets::{read_secret, SecretSource};
+
+/// Everything `start` needs, already validated.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// The file's `gateway:` section.
+    pub gateway: GatewaySpec,
+    /// Store and generated secrets live here.
+    pub data_dir: PathBuf,
+    /// Admin API and `/metrics` listener.
+    pub admin_address: String,
+    /// Admin bearer token.
+    pub admin_token: String,
+    /// Master key (API-key pepper, sealed secrets).
+    pub master_key: [u8; 32],
+    /// JSON Lines file the mirror writes to; `None` turns the mirror off.
+    pub mirror_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("data_dir", &self.data_dir)
+            .field("admin_address", &self.admin_address)
+            .field("admin_token", &"<redacted>")
+            .field("master_key", &"<redacted>")
+            .field("mirror_file", &self.mirror_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the platform could not start.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// The gateway refused its configuration or could not bind.
+    #[error(transparent)]
+    Gateway(#[from] lampyr_gateway::GatewayError),
+    /// The store could not be opened or read.
+    #[error("store: {0}")]
+    Store(#[from] lampyr_store::StoreError),
+    /// A secret is missing or unusable.
+    #[error("{what}: {message}")]
+    Secret {
+        /// Which secret.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file or socket operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The running platform.
+pub struct RunningApp {
+    /// Proxy listeners by name with their bound addresses.
+    pub proxy_addrs: Vec<(String, SocketAddr)>,
+    /// Admin listener address.
+    pub admin_addr: SocketAddr,
+    /// The gateway handle (tests and the demo reach in through it).
+    pub gateway: Gateway,
+    shutdown: watch::Sender<bool>,
+    /// Told after the proxy has finished its last request: the mirror sink drains and stops.
+    drain: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    server: lampyr_gateway::server::listener::RunningServer,
+    store: Arc<SqliteStore>,
+}
+
+impl RunningApp {
+    /// Stops accepting, lets in-flight requests finish, flushes the mirror and last-used
+    /// times, and returns when everything has stopped.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        self.server.wait().await;
+        let _ = self.drain.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let last = self.gateway.snapshot().auth.last_used();
+        let _ = self.store.set_last_used(last).await;
+    }
+}
+
+/// Starts the platform.
+pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|source| AppError::Io {
+        what: format!("creating {}", cfg.data_dir.display()),
+        source,
+    })?;
+    let store = Arc::new(SqliteStore::open(&cfg.data_dir.join("lampyr.db")).await?);
+    let stored = store.load_spec().await?;
+    let mut spec = merge(&cfg.gateway, stored);
+    if cfg.mirror_file.is_none() {
+        spec.mirror.enabled = false;
+    }
+    let secrets = Secrets::new(cfg.master_key);
+    let (gateway, mirror_rx) = Gateway::new(spec, secrets)?;
+    gateway.deny().replace_all(store.list_deny().await?);
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if let (Some(rx), Some(path)) = (mirror_rx, cfg.mirror_file.clone()) {
+        tasks.push(tokio::spawn(mirror_to_file(rx, path, drain_rx)));
+    }
+    tasks.push(tokio::spawn(flush_last_used(
+        gateway.clone(),
+        store.clone(),
+        shutdown_rx.clone(),
+    )));
+
+    let server = lampyr_gateway::server::listener::start(gateway.clone(), shutdown_rx.clone()).await?;
+    let proxy_addrs = server.addrs.clone();
+
+    let admin = control::admin_router(&cfg, gateway.clone(), store.clone());
+    let listener = tokio::net::TcpListener::bind(&cfg.admin_address)
+        .await
+        .map_err(|source| AppError::Io {
+            what: format!("binding the admin listener {}", cfg.admin_address),
+            source,
+        })?;
+    let admin_addr = listener.local_addr().map_err(|source| AppError::Io {
+        what: "admin listener address".into(),
+        source,
+    })?;
+    let mut stop = shutdown_rx.clone();
+    tasks.push(tokio::spawn(async move {
+        let _ = axum::serve(listener, admin)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+    }));
+
+    Ok(RunningApp {
+        proxy_addrs,
+        admin_addr,
+        gateway,
+        shutdown: shutdown_tx,
+        drain: drain_tx,
+        tasks,
+        server,
+        store,
+    })
+}
+
+/// Writes mirrored exchanges as Exchange JSON Lines; on `drain` writes what is queued and stops.
+async fn mirror_to_file(
+    mut rx: tokio::sync::mpsc::Receiver<lampyr_core::Exchange>,
+    path: PathBuf,
+    mut drain: watch::Receiver<bool>,
+) {
+    use tokio::io::AsyncWriteExt;
+    let file = match tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "mirror file cannot be opened; mirrored exchanges are dropped");
+            while rx.recv().await.is_some() {}
+            return;
+        }
+    };
+    let mut out = tokio::io::BufWriter::new(file);
+    loop {
+        let ex = tokio::select! {
+            ex = rx.recv() => ex,
+            _ = drain.wait_for(|d| *d) => {
+                rx.close();
+                rx.recv().await
+            }
+        };
+        let Some(ex) = ex else { break };
+        let mut line = lampyr_ingest::jsonl::to_line(&ex);
+        line.push('\n');
+        if out.write_all(line.as_bytes()).await.is_err() {
+            break;
+        }
+        if rx.is_empty() {
+            let _ = out.flush().await;
+        }
+    }
+    let _ = out.flush().await;
+}
+
+/// Saves credential last-used times every 10 seconds and once more at shutdown.
+async fn flush_last_used(gateway: Gateway, store: Arc<SqliteStore>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(10)) => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        let last = gateway.snapshot().auth.last_used();
+        if !last.is_empty() {
+            if let Err(e) = store.set_last_used(last).await {
+                tracing::warn!(error = %e, "saving credential last-used times failed");
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
+}

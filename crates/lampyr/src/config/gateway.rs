@@ -1,0 +1,185 @@
+//! The `gateway:` and `serve:` sections: what `lampyr serve` runs.
+//!
+//! `gateway:` is read into [`lampyr_spec::GatewaySpec`] item by item, so one bad route does
+//! not hide the problems of the next; then [`lampyr_spec::validate`] checks references and
+//! values across sections. Every problem comes back with its key path.
+
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+use serde_yaml::Value;
+
+use lampyr_spec::GatewaySpec;
+
+use super::Checker;
+
+/// Validated `serve:` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// Directory of the SQLite store and generated secrets.
+    pub data_dir: PathBuf,
+    /// Admin API and `/metrics` listener (`host:port`).
+    pub admin_address: String,
+    /// Where the admin bearer token comes from; generated into `data_dir` when both are absent.
+    pub admin_token_env: Option<String>,
+    /// File holding the admin token.
+    pub admin_token_file: Option<PathBuf>,
+    /// Where the 32-byte master key comes from; generated into `data_dir` when both are absent.
+    pub master_key_env: Option<String>,
+    /// File holding the master key (64 hex digits or base64).
+    pub master_key_file: Option<PathBuf>,
+    /// Where mirrored exchanges go until the streaming pipeline lands: a JSON Lines file
+    /// (`lampyr analyze` reads it), or `off`.
+    pub mirror_file: Option<PathBuf>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("lampyr-data"),
+            admin_address: "127.0.0.1:9180".into(),
+            admin_token_env: None,
+            admin_token_file: None,
+            master_key_env: None,
+            master_key_file: None,
+            mirror_file: None,
+        }
+    }
+}
+
+const GATEWAY_LISTS: [&str; 7] = [
+    "listeners",
+    "certificates",
+    "upstreams",
+    "routes",
+    "consumers",
+    "policies",
+    "jwt_issuers",
+];
+
+impl Checker {
+    /// `gateway:`.
+    pub(super) fn gateway(&mut self, v: &Value) -> GatewaySpec {
+        let mut spec = GatewaySpec::default();
+        let mut keys: Vec<&str> = GATEWAY_LISTS.to_vec();
+        keys.extend(["limits", "mirror", "access_log"]);
+        let Some(m) = self.map(v, "gateway", &keys) else {
+            return spec;
+        };
+        for key in GATEWAY_LISTS {
+            let Some(list) = m.get(key) else { continue };
+            let at = format!("gateway.{key}");
+            let Some(seq) = list.as_sequence() else {
+                self.err(&at, "expected a list");
+                continue;
+            };
+            for (i, item) in seq.iter().enumerate() {
+                let here = format!("{at}[{i}]");
+                match key {
+                    "listeners" => self.item(item, &here, &mut spec.listeners),
+                    "certificates" => self.item(item, &here, &mut spec.certificates),
+                    "upstreams" => self.item(item, &here, &mut spec.upstreams),
+                    "routes" => self.item(item, &here, &mut spec.routes),
+                    "consumers" => self.item(item, &here, &mut spec.consumers),
+                    "policies" => self.item(item, &here, &mut spec.policies),
+                    _ => self.item(item, &here, &mut spec.jwt_issuers),
+                }
+            }
+        }
+        if let Some(v) = m.get("limits") {
+            if let Some(x) = self.one(v, "gateway.limits") {
+                spec.limits = x;
+            }
+        }
+        if let Some(v) = m.get("mirror") {
+            if let Some(x) = self.one(v, "gateway.mirror") {
+                spec.mirror = x;
+            }
+        }
+        if let Some(v) = m.get("access_log") {
+            if let Some(x) = self.one(v, "gateway.access_log") {
+                spec.access_log = x;
+            }
+        }
+        for e in lampyr_spec::validate(&spec, "gateway") {
+            self.err(&e.at, e.message);
+        }
+        spec
+    }
+
+    fn item<T: DeserializeOwned>(&mut self, v: &Value, at: &str, out: &mut Vec<T>) {
+        if let Some(x) = self.one(v, at) {
+            out.push(x);
+        }
+    }
+
+    fn one<T: DeserializeOwned>(&mut self, v: &Value, at: &str) -> Option<T> {
+        match serde_yaml::from_value::<T>(v.clone()) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.err(at, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// `serve:`.
+    pub(super) fn serve(&mut self, v: &Value) -> ServeConfig {
+        let mut out = ServeConfig::default();
+        let Some(m) = self.map(
+            v,
+            "serve",
+            &["data_dir", "admin", "master_key_env", "master_key_file", "mirror_file"],
+        ) else {
+            return out;
+        };
+        let string = |c: &mut Checker, key: &str, v: &Value| -> Option<String> {
+            match v.as_str() {
+                Some(s) if !s.trim().is_empty() => Some(s.to_string()),
+                _ => {
+                    c.err(key, "expected a non-empty string");
+                    None
+                }
+            }
+        };
+        if let Some(v) = m.get("data_dir") {
+            if let Some(s) = string(self, "serve.data_dir", v) {
+                out.data_dir = s.into();
+            }
+        }
+        if let Some(v) = m.get("master_key_env") {
+            out.master_key_env = string(self, "serve.master_key_env", v);
+        }
+        if let Some(v) = m.get("master_key_file") {
+            out.master_key_file = string(self, "serve.master_key_file", v).map(Into::into);
+        }
+        if out.master_key_env.is_some() && out.master_key_file.is_some() {
+            self.err("serve.master_key_file", "give master_key_env or master_key_file, not both");
+        }
+        if let Some(v) = m.get("mirror_file") {
+            out.mirror_file = string(self, "serve.mirror_file", v).map(Into::into);
+        }
+        if let Some(a) = m.get("admin") {
+            if let Some(am) = self.map(a, "serve.admin", &["address", "token_env", "token_file"]) {
+                if let Some(v) = am.get("address") {
+                    if let Some(s) = string(self, "serve.admin.address", v) {
+                        if s.parse::<std::net::SocketAddr>().is_err() {
+                            self.err("serve.admin.address", format!("`{s}` is not ip:port"));
+                        }
+                        out.admin_address = s;
+                    }
+                }
+                if let Some(v) = am.get("token_env") {
+                    out.admin_token_env = string(self, "serve.admin.token_env", v);
+                }
+                if let Some(v) = am.get("token_file") {
+                    out.admin_token_file = string(self, "serve.admin.token_file", v).map(Into::into);
+                }
+                if out.admin_token_env.is_some() && out.admin_token_file.is_some() {
+                    self.err("serve.admin.token_file", "give token_env or token_file, not both");
+                }
+            }
+        }
+        out
+    }
+}

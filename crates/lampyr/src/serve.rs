@@ -1,0 +1,114 @@
+//! `lampyr serve`: the gateway with its admin API, store and mirror, until SIGINT/SIGTERM.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use lampyr_app::{read_secret, AppConfig, SecretSource};
+use lampyr_spec::ListenerSpec;
+
+use crate::cli::ServeArgs;
+
+/// Listener used when the configuration names none.
+pub const DEFAULT_LISTENER: &str = "127.0.0.1:8080";
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = match crate::config::load_or_default(args.config.as_deref())? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let serve = cfg.serve;
+    let mut gateway = cfg.gateway;
+    if gateway.listeners.is_empty() {
+        gateway.listeners.push(ListenerSpec {
+            name: "main".into(),
+            address: DEFAULT_LISTENER.into(),
+            tls: None,
+            http2: true,
+        });
+    }
+    std::fs::create_dir_all(&serve.data_dir)
+        .with_context(|| format!("cannot create data directory {}", serve.data_dir.display()))?;
+    let key_path = serve.data_dir.join("master.key");
+    let key_source = match (&serve.master_key_env, &serve.master_key_file) {
+        (Some(v), _) => SecretSource::Env(v),
+        (None, Some(f)) => SecretSource::File(f),
+        _ => SecretSource::Generated(&key_path),
+    };
+    let (key_text, _) = read_secret("master key", key_source)?;
+    let master_key = lampyr_gateway::auth::Secrets::parse_master_key(&key_text)
+        .map_err(|e| anyhow::anyhow!("master key: {e}"))?;
+    let token_path = serve.data_dir.join("admin-token");
+    let token_source = match (&serve.admin_token_env, &serve.admin_token_file) {
+        (Some(v), _) => SecretSource::Env(v),
+        (None, Some(f)) => SecretSource::File(f),
+        _ => SecretSource::Generated(&token_path),
+    };
+    let (admin_token, created) = read_secret("admin token", token_source)?;
+    if created {
+        eprintln!(
+            "generated an admin token in {} (send it as `Authorization: Bearer …`)",
+            token_path.display()
+        );
+    }
+    let app_cfg = AppConfig {
+        gateway,
+        data_dir: serve.data_dir.clone(),
+        admin_address: serve.admin_address.clone(),
+        admin_token,
+        master_key,
+        mirror_file: serve.mirror_file.clone(),
+    };
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        let app = match lampyr_app::start(app_cfg).await {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(match e {
+                    lampyr_app::AppError::Gateway(lampyr_gateway::GatewayError::Invalid(_)) => {
+                        crate::cli::EXIT_CONFIG
+                    }
+                    _ => crate::cli::EXIT_ERROR,
+                }));
+            }
+        };
+        for (name, addr) in &app.proxy_addrs {
+            eprintln!("proxy listener {name} on {addr}");
+        }
+        eprintln!("admin API and /metrics on http://{}", app.admin_addr);
+        wait_for_signal().await;
+        eprintln!("shutting down: finishing in-flight requests");
+        app.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
