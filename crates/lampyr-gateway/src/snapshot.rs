@@ -67,7 +67,14 @@ impl Snapshot {
         let mut upstreams = HashMap::new();
         for (i, u) in spec.upstreams.iter().enumerate() {
             let old = prev.and_then(|p| p.upstreams.get(&u.name));
-            match Upstream::new(u, old) {
+            let built = match &u.tls_ca {
+                Some(path) => match load_roots(path) {
+                    Ok(roots) => Upstream::with_root_store(u, old, roots),
+                    Err(e) => Err(e),
+                },
+                None => Upstream::new(u, old),
+            };
+            match built {
                 Ok(up) => {
                     upstreams.insert(u.name.clone(), up);
                 }
@@ -158,7 +165,7 @@ impl Snapshot {
             return Err(GatewayError::Invalid(errors));
         }
         let (Some(auth), Some(router)) = (auth, router) else {
-            unreachable!("errors were recorded for every missing part");
+            return Err(GatewayError::invalid("gateway", "incomplete configuration"));
         };
         Ok(Snapshot {
             version: prev.map_or(1, |p| p.version + 1),
@@ -168,4 +175,16 @@ impl Snapshot {
             auth,
         })
     }
+}
+
+/// A root store holding the CA certificates of a PEM bundle.
+fn load_roots(path: &str) -> Result<rustls::RootCertStore, GatewayError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in crate::server::tls::load_certs(path)? {
+        roots.add(cert).map_err(|e| GatewayError::Tls {
+            path: path.to_string(),
+            message: format!("not a usable CA certificate: {e}"),
+        })?;
+    }
+    Ok(roots)
 }

@@ -16,6 +16,9 @@ pub struct UpstreamSpec {
     /// Speak TLS to the targets.
     #[serde(default)]
     pub tls: bool,
+    /// PEM bundle of CAs trusted for the targets' certificates (public web roots when absent).
+    #[serde(default)]
+    pub tls_ca: Option<String>,
     /// Speak HTTP/2 to the targets (ALPN with TLS, prior knowledge without).
     #[serde(default)]
     pub http2: bool,

@@ -123,6 +123,7 @@ pub(super) fn spec(targets: &[(SocketAddr, u32)]) -> UpstreamSpec {
             .collect(),
         balance: Balance::RoundRobin,
         tls: false,
+        tls_ca: None,
         http2: false,
         host: None,
         health: None,
