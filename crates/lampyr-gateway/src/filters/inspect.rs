@@ -12,8 +12,6 @@ use lampyr_spec::{InspectMode, InspectSpec};
 
 use crate::filters::Refusal;
 
-/// Rule ids listed in a block answer at most (the verdict keeps them all).
-const MAX_RULES_IN_ANSWER: usize = 16;
 
 /// Inspectors shared between routes with the same settings, for one snapshot build.
 #[derive(Debug, Default)]
@@ -98,41 +96,19 @@ impl RouteInspector {
         self.mode == InspectMode::Block && v.is_attack()
     }
 
-    /// The 403 answer to a blocked request: code `blocked`, a message naming the matched rule
-    /// ids (never the matched fragments). [`block_body`] gives the same as the JSON body
-    /// `{"error":"blocked","request_id":…,"rules":[…]}`.
+    /// The 403 answer to a blocked request: code `blocked` and a generic message. The rule
+    /// ids stay out of the answer (they would tell an attacker which rule to evade); the
+    /// request id in the body finds them in the access log and analytics.
     pub fn refusal(&self, v: &Verdict, request_id: &str) -> Refusal {
-        let _ = request_id; // the response carries it (body and `X-Request-Id`)
+        let _ = (v, request_id); // the response carries the id (body and `X-Request-Id`)
         Refusal::new(
             StatusCode::FORBIDDEN,
             "blocked",
-            format!(
-                "request blocked by attack inspection; rules: {}",
-                rule_ids(v).join(", ")
-            ),
+            "request blocked by attack inspection",
         )
     }
 }
 
-fn rule_ids(v: &Verdict) -> Vec<&str> {
-    v.hits
-        .iter()
-        .map(|h| h.rule.as_str())
-        .take(MAX_RULES_IN_ANSWER)
-        .collect()
-}
-
-/// The JSON body of a block answer: the request id (to find the event in the logs) and the ids
-/// of the rules that matched, at most [`MAX_RULES_IN_ANSWER`].
-pub fn block_body(v: &Verdict, request_id: &str) -> Vec<u8> {
-    let rules = rule_ids(v);
-    let body = serde_json::json!({
-        "error": "blocked",
-        "request_id": request_id,
-        "rules": rules,
-    });
-    serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"error":"blocked"}"#.to_vec())
-}
 
 /// The request as `lampyr-detect` reads it. Header values that are not UTF-8 are read lossily
 /// (an attacker cannot hide a value from inspection behind one bad byte).
@@ -269,13 +245,7 @@ mod tests {
         let r = ri.refusal(&v, "req-123");
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.code, "blocked");
-        assert!(r.message.contains("sqli"), "{}", r.message);
-        let body: serde_json::Value = serde_json::from_slice(&block_body(&v, "req-123")).unwrap();
-        assert_eq!(body["error"], "blocked");
-        assert_eq!(body["request_id"], "req-123");
-        let rules = body["rules"].as_array().unwrap();
-        assert!(!rules.is_empty());
-        assert!(rules.iter().all(|r| r.as_str().is_some()));
+        assert!(!r.message.contains("sqli"), "rule ids stay out of the answer: {}", r.message);
         assert!(!r.message.contains("OR"), "no fragment echoed");
     }
 
