@@ -68,6 +68,8 @@ pub trait Control: Send + Sync + 'static {
     fn upstream_health(&self) -> serde_json::Value;
     /// Recent credential uses (credential id, unix seconds) not yet persisted.
     fn last_used(&self) -> Vec<(String, i64)>;
+    /// Prometheus text exposition for `GET /metrics` (same bearer token as the API).
+    fn metrics_text(&self) -> String;
 }
 
 /// The spec the gateway runs: sections only the file sets (listeners, certificates, limits,
@@ -156,6 +158,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .nest("/admin/v1", api)
+        .route("/metrics", get(objects::metrics))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(

@@ -228,6 +228,17 @@ pub(crate) async fn health(State(state): State<AdminState>) -> Json<serde_json::
     Json(state.control().upstream_health())
 }
 
+/// `GET /metrics`: Prometheus text from the data plane.
+pub(crate) async fn metrics(State(state): State<AdminState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.control().metrics_text(),
+    )
+}
+
 /// `GET /deny`
 pub(crate) async fn deny_list(
     State(state): State<AdminState>,

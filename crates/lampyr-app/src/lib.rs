@@ -5,7 +5,6 @@
 //! and connects the mirror to its sink. It is the only crate that knows every backend.
 
 mod control;
-mod merge;
 mod secrets;
 
 use std::net::SocketAddr;
@@ -22,7 +21,8 @@ use thiserror::Error;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use merge::merge;
+pub use control::GatewayControl;
+pub use lampyr_admin::merge_specs;
 pub use secrets::{read_secret, SecretSource};
 
 /// Everything `start` needs, already validated.
@@ -120,7 +120,7 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     })?;
     let store = Arc::new(SqliteStore::open(&cfg.data_dir.join("lampyr.db")).await?);
     let stored = store.load_spec().await?;
-    let mut spec = merge(&cfg.gateway, stored);
+    let mut spec = merge_specs(&cfg.gateway, stored);
     if cfg.mirror_file.is_none() {
         spec.mirror.enabled = false;
     }
@@ -140,10 +140,15 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
         shutdown_rx.clone(),
     )));
 
-    let server = lampyr_gateway::server::listener::start(gateway.clone(), shutdown_rx.clone()).await?;
+    let server =
+        lampyr_gateway::server::listener::start(gateway.clone(), shutdown_rx.clone()).await?;
     let proxy_addrs = server.addrs.clone();
 
-    let admin = control::admin_router(&cfg, gateway.clone(), store.clone());
+    let admin = control::admin_router(
+        &cfg,
+        gateway.clone(),
+        store.clone() as Arc<dyn GatewayStore>,
+    );
     let listener = tokio::net::TcpListener::bind(&cfg.admin_address)
         .await
         .map_err(|source| AppError::Io {
@@ -158,7 +163,7 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     tasks.push(tokio::spawn(async move {
         let _ = axum::serve(listener, admin)
             .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
+                stopped(&mut stop).await;
             })
             .await;
     }));
@@ -199,13 +204,13 @@ async fn mirror_to_file(
     loop {
         let ex = tokio::select! {
             ex = rx.recv() => ex,
-            _ = drain.wait_for(|d| *d) => {
+            _ = stopped(&mut drain) => {
                 rx.close();
                 rx.recv().await
             }
         };
         let Some(ex) = ex else { break };
-        let mut line = lampyr_ingest::jsonl::to_line(&ex);
+        let mut line = lampyr_ingest::to_line(&ex);
         line.push('\n');
         if out.write_all(line.as_bytes()).await.is_err() {
             break;
@@ -218,11 +223,15 @@ async fn mirror_to_file(
 }
 
 /// Saves credential last-used times every 10 seconds and once more at shutdown.
-async fn flush_last_used(gateway: Gateway, store: Arc<SqliteStore>, mut stop: watch::Receiver<bool>) {
+async fn flush_last_used(
+    gateway: Gateway,
+    store: Arc<SqliteStore>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let stopping = tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(10)) => false,
-            _ = stop.wait_for(|s| *s) => true,
+            _ = stopped(&mut stop) => true,
         };
         let last = gateway.snapshot().auth.last_used();
         if !last.is_empty() {
@@ -234,4 +243,9 @@ async fn flush_last_used(gateway: Gateway, store: Arc<SqliteStore>, mut stop: wa
             return;
         }
     }
+}
+
+/// Resolves once the watched flag is true (or its sender is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
 }

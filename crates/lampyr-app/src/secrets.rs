@@ -20,7 +20,10 @@ pub enum SecretSource<'a> {
 /// Reads a secret. `what` names it in errors. A generated secret is 32 random bytes, hex.
 /// Returns the text and whether it was just created.
 pub fn read_secret(what: &str, source: SecretSource<'_>) -> Result<(String, bool), AppError> {
-    let err = |message: String| AppError::Secret { what: what.to_string(), message };
+    let err = |message: String| AppError::Secret {
+        what: what.to_string(),
+        message,
+    };
     match source {
         SecretSource::Env(var) => match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => Ok((v.trim().to_string(), false)),
@@ -79,9 +82,12 @@ mod tests {
 
     #[test]
     fn a_missing_environment_variable_is_named() {
-        let e = read_secret("admin token", SecretSource::Env("LAMPYR_TEST_SURELY_UNSET_VAR"))
-            .unwrap_err()
-            .to_string();
+        let e = read_secret(
+            "admin token",
+            SecretSource::Env("LAMPYR_TEST_SURELY_UNSET_VAR"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("LAMPYR_TEST_SURELY_UNSET_VAR"), "{e}");
         assert!(e.contains("admin token"), "{e}");
     }

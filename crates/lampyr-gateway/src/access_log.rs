@@ -84,7 +84,10 @@ impl AccessLog {
     pub fn open(target: &str) -> Result<AccessLog, GatewayError> {
         let mut out: Box<dyn Write + Send> = match target {
             "off" | "" => {
-                return Ok(AccessLog { tx: None, dropped: AtomicU64::new(0) });
+                return Ok(AccessLog {
+                    tx: None,
+                    dropped: AtomicU64::new(0),
+                });
             }
             "stdout" => Box::new(std::io::stdout()),
             path => Box::new(
@@ -92,7 +95,9 @@ impl AccessLog {
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|e| GatewayError::invalid("gateway.access_log.target", format!("{path}: {e}")))?,
+                    .map_err(|e| {
+                        GatewayError::invalid("gateway.access_log.target", format!("{path}: {e}"))
+                    })?,
             ),
         };
         let (tx, rx) = sync_channel::<String>(16 * 1024);
@@ -110,8 +115,13 @@ impl AccessLog {
                     let _ = buf.flush();
                 }
             })
-            .map_err(|e| GatewayError::invalid("gateway.access_log", format!("writer thread: {e}")))?;
-        Ok(AccessLog { tx: Some(tx), dropped: AtomicU64::new(0) })
+            .map_err(|e| {
+                GatewayError::invalid("gateway.access_log", format!("writer thread: {e}"))
+            })?;
+        Ok(AccessLog {
+            tx: Some(tx),
+            dropped: AtomicU64::new(0),
+        })
     }
 
     /// Whether lines are written at all (so callers skip building them).
@@ -122,7 +132,9 @@ impl AccessLog {
     /// Queues one record; drops and counts it when the writer is behind.
     pub fn log(&self, record: &AccessRecord<'_>) {
         let Some(tx) = &self.tx else { return };
-        let Ok(mut line) = serde_json::to_string(record) else { return };
+        let Ok(mut line) = serde_json::to_string(record) else {
+            return;
+        };
         line.push('\n');
         if tx.try_send(line).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);

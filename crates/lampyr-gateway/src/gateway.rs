@@ -82,7 +82,10 @@ impl Gateway {
             u.start_health();
         }
         for (name, old) in &prev.upstreams {
-            let reused = next.upstreams.get(name).is_some_and(|n| Arc::ptr_eq(n, old));
+            let reused = next
+                .upstreams
+                .get(name)
+                .is_some_and(|n| Arc::ptr_eq(n, old));
             if !reused {
                 old.shutdown();
             }

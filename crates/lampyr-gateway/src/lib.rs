@@ -34,3 +34,4 @@ pub mod upstream;
 pub use ctx::Ctx;
 pub use error::GatewayError;
 
+pub use gateway::Gateway;

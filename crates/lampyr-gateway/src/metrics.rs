@@ -106,11 +106,16 @@ impl Metrics {
         };
         let mut names: Vec<&Arc<str>> = map.keys().collect();
         names.sort();
-        out.push_str("# HELP lampyr_requests_total Requests answered, by route and status class.\n");
+        out.push_str(
+            "# HELP lampyr_requests_total Requests answered, by route and status class.\n",
+        );
         out.push_str("# TYPE lampyr_requests_total counter\n");
         for name in &names {
             let m = &map[*name];
-            for (i, class) in ["other", "1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+            for (i, class) in ["other", "1xx", "2xx", "3xx", "4xx", "5xx"]
+                .iter()
+                .enumerate()
+            {
                 let v = m.status[i].load(Ordering::Relaxed);
                 if v > 0 {
                     let _ = writeln!(
@@ -154,7 +159,9 @@ impl Metrics {
                 escape(name)
             );
         }
-        out.push_str("# HELP lampyr_refused_total Requests the gateway answered itself, by reason.\n");
+        out.push_str(
+            "# HELP lampyr_refused_total Requests the gateway answered itself, by reason.\n",
+        );
         out.push_str("# TYPE lampyr_refused_total counter\n");
         for name in &names {
             let m = &map[*name];
@@ -201,7 +208,9 @@ impl Metrics {
 
 /// Escapes a Prometheus label value.
 pub fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -220,8 +229,12 @@ mod tests {
         m.render_into(&mut out);
         assert!(out.contains("lampyr_requests_total{route=\"users\",status=\"2xx\"} 1"));
         assert!(out.contains("lampyr_requests_total{route=\"users\",status=\"5xx\"} 1"));
-        assert!(out.contains("lampyr_request_duration_seconds_bucket{route=\"users\",le=\"0.0005\"} 1"));
-        assert!(out.contains("lampyr_request_duration_seconds_bucket{route=\"users\",le=\"0.05\"} 2"));
+        assert!(
+            out.contains("lampyr_request_duration_seconds_bucket{route=\"users\",le=\"0.0005\"} 1")
+        );
+        assert!(
+            out.contains("lampyr_request_duration_seconds_bucket{route=\"users\",le=\"0.05\"} 2")
+        );
         assert!(out.contains("lampyr_request_duration_seconds_count{route=\"users\"} 2"));
         assert!(out.contains("lampyr_refused_total{route=\"users\",reason=\"rate_limit\"} 1"));
         assert!(!out.contains("no-such-reason"));

@@ -74,18 +74,85 @@ impl Mirror {
     }
 }
 
+/// The value a credential header carries in the mirror: the gateway has consumed the secret
+/// (the exchange names the consumer and a token id), so analytics gets its shape, never a
+/// usable secret. API keys and basic passwords are replaced; a bearer JWT keeps its header and
+/// claims (analytics checks `alg` and `exp`) but loses its signature. `None` leaves the value
+/// as it is (not a credential header, or an HMAC signature, which its nonce makes single-use).
+pub fn redact_credential(name: &str, value: &str) -> Option<String> {
+    const R: &str = "[redacted]";
+    if name.eq_ignore_ascii_case("x-api-key") {
+        return Some(R.into());
+    }
+    if !(name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("proxy-authorization"))
+    {
+        return None;
+    }
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    if scheme.eq_ignore_ascii_case("HMAC-SHA256") {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let parts: Vec<&str> = rest.trim().split('.').collect();
+        if parts.len() == 3 {
+            return Some(format!("{scheme} {}.{}.{R}", parts[0], parts[1]));
+        }
+    }
+    Some(format!("{scheme} {R}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn consumed_credentials_are_redacted_for_the_mirror() {
+        assert_eq!(
+            redact_credential("X-API-Key", "lpk_abc_secret").as_deref(),
+            Some("[redacted]")
+        );
+        assert_eq!(
+            redact_credential("authorization", "Basic YWxpY2U6cHc=").as_deref(),
+            Some("Basic [redacted]")
+        );
+        assert_eq!(
+            redact_credential("Authorization", "Bearer eyJh.eyJz.c2ln").as_deref(),
+            Some("Bearer eyJh.eyJz.[redacted]")
+        );
+        assert_eq!(
+            redact_credential("authorization", "Bearer opaque-token").as_deref(),
+            Some("Bearer [redacted]")
+        );
+        assert_eq!(
+            redact_credential("authorization", "ApiKey lpk_x").as_deref(),
+            Some("ApiKey [redacted]")
+        );
+        assert_eq!(
+            redact_credential("authorization", "HMAC-SHA256 Credential=a, Signature=b"),
+            None
+        );
+        assert_eq!(redact_credential("accept", "*/*"), None);
+    }
+
+    #[test]
     fn a_full_channel_drops_and_counts_without_blocking() {
-        let spec = MirrorSpec { enabled: true, max_body: 10, capacity: 2 };
+        let spec = MirrorSpec {
+            enabled: true,
+            max_body: 10,
+            capacity: 2,
+        };
         let (m, rx) = Mirror::new(&spec);
         for _ in 0..5 {
             m.send(Exchange::default());
         }
-        assert_eq!(m.stats(), MirrorStats { sent: 2, dropped: 3 });
+        assert_eq!(
+            m.stats(),
+            MirrorStats {
+                sent: 2,
+                dropped: 3
+            }
+        );
         drop(rx);
         m.send(Exchange::default());
         assert_eq!(m.stats().dropped, 4, "a closed channel counts as a drop");
@@ -93,7 +160,10 @@ mod tests {
 
     #[test]
     fn disabled_mirror_has_no_receiver_and_counts_nothing() {
-        let spec = MirrorSpec { enabled: false, ..MirrorSpec::default() };
+        let spec = MirrorSpec {
+            enabled: false,
+            ..MirrorSpec::default()
+        };
         let (m, rx) = Mirror::new(&spec);
         assert!(rx.is_none());
         assert!(!m.enabled());

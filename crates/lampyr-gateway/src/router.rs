@@ -69,7 +69,12 @@ impl Router {
         let mut entries = Vec::new();
         for (ri, r) in routes.iter().enumerate() {
             let at = format!("gateway.routes[{}]", r.index);
-            let hosts = r.spec.hosts.iter().map(|h| host_pattern(h)).collect::<Vec<_>>();
+            let hosts = r
+                .spec
+                .hosts
+                .iter()
+                .map(|h| host_pattern(h))
+                .collect::<Vec<_>>();
             let mut methods = Vec::new();
             for (i, m) in r.spec.methods.iter().enumerate() {
                 match http::Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
@@ -140,7 +145,11 @@ impl Router {
                 exact.entry(p.clone()).or_default().push(i);
             }
         }
-        Ok(Router { routes, entries, exact })
+        Ok(Router {
+            routes,
+            entries,
+            exact,
+        })
     }
 
     /// Every route, in spec order.
@@ -160,8 +169,7 @@ impl Router {
         let check = |e: &Entry| -> bool {
             (e.hosts.is_empty() || e.hosts.iter().any(|h| h.matches(host)))
                 && (e.methods.is_empty() || e.methods.contains(method))
-                && e
-                    .headers
+                && e.headers
                     .iter()
                     .all(|(n, v)| headers.get(n).is_some_and(|x| x.as_bytes() == v.as_bytes()))
         };
@@ -190,7 +198,10 @@ impl Router {
             }
             _ => path.to_string(),
         };
-        RouteMatch { route, upstream_path }
+        RouteMatch {
+            route,
+            upstream_path,
+        }
     }
 }
 
@@ -243,7 +254,10 @@ fn host_pattern(h: &str) -> HostPattern {
 
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
-        return host.split(']').next().map_or(host, |h| &host[..h.len() + 1]);
+        return host
+            .split(']')
+            .next()
+            .map_or(host, |h| &host[..h.len() + 1]);
     }
     match host.rsplit_once(':') {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,

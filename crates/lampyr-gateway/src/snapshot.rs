@@ -106,7 +106,13 @@ impl Snapshot {
         };
 
         let prev_routes: HashMap<&str, &Arc<CompiledRoute>> = prev
-            .map(|p| p.router.routes().iter().map(|r| (r.spec.name.as_str(), r)).collect())
+            .map(|p| {
+                p.router
+                    .routes()
+                    .iter()
+                    .map(|r| (r.spec.name.as_str(), r))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut inspectors = InspectorCache::default();
         let mut routes = Vec::new();
@@ -115,8 +121,11 @@ impl Snapshot {
             let Some(upstream) = upstreams.get(&r.upstream).cloned() else {
                 continue; // reported by validate
             };
-            let route_policies: Vec<_> =
-                r.policies.iter().filter_map(|n| policies.get(n).cloned()).collect();
+            let route_policies: Vec<_> = r
+                .policies
+                .iter()
+                .filter_map(|n| policies.get(n).cloned())
+                .collect();
             let old = prev_routes.get(r.name.as_str());
             let limits = r
                 .rate_limits
@@ -124,7 +133,9 @@ impl Snapshot {
                 .enumerate()
                 .map(|(j, l)| {
                     let old_limit = old.and_then(|o| {
-                        o.limits.iter().find(|x| x.spec() == l && o.spec.rate_limits.get(j) == Some(l))
+                        o.limits
+                            .iter()
+                            .find(|x| x.spec() == l && o.spec.rate_limits.get(j) == Some(l))
                     });
                     RouteLimit::new(l, &r.name, old_limit)
                 })

@@ -158,7 +158,11 @@ pub struct MirrorSpec {
 
 impl Default for MirrorSpec {
     fn default() -> Self {
-        Self { enabled: true, max_body: 64 * 1024, capacity: 8192 }
+        Self {
+            enabled: true,
+            max_body: 64 * 1024,
+            capacity: 8192,
+        }
     }
 }
 
@@ -172,6 +176,8 @@ pub struct AccessLogSpec {
 
 impl Default for AccessLogSpec {
     fn default() -> Self {
-        Self { target: "stdout".into() }
+        Self {
+            target: "stdout".into(),
+        }
     }
 }

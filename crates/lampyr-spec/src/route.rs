@@ -139,7 +139,10 @@ pub struct InspectSpec {
 
 impl Default for InspectSpec {
     fn default() -> Self {
-        Self { mode: InspectMode::Monitor, paranoia: None }
+        Self {
+            mode: InspectMode::Monitor,
+            paranoia: None,
+        }
     }
 }
 

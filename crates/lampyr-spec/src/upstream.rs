@@ -140,6 +140,9 @@ pub struct PassiveHealthSpec {
 
 impl Default for PassiveHealthSpec {
     fn default() -> Self {
-        Self { max_failures: 3, eject_ms: 30_000 }
+        Self {
+            max_failures: 3,
+            eject_ms: 30_000,
+        }
     }
 }

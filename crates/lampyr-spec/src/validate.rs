@@ -6,9 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::{
-    AuthMethod, Balance, ClientAuth, CredentialKind, GatewaySpec, PathMatch,
-};
+use crate::{AuthMethod, Balance, ClientAuth, CredentialKind, GatewaySpec, PathMatch};
 
 /// One problem in a gateway spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +44,20 @@ impl Errors<'_> {
         });
     }
 
-    fn unique<'n>(&mut self, section: &str, names: impl Iterator<Item = &'n str>) -> HashSet<&'n str> {
+    fn unique<'n>(
+        &mut self,
+        section: &str,
+        names: impl Iterator<Item = &'n str>,
+    ) -> HashSet<&'n str> {
         let mut seen = HashSet::new();
         for (i, n) in names.enumerate() {
             if n.trim().is_empty() {
                 self.push(format!("{section}[{i}].name"), "must not be empty");
             } else if !seen.insert(n) {
-                self.push(format!("{section}[{i}].name"), format!("`{n}` is used twice"));
+                self.push(
+                    format!("{section}[{i}].name"),
+                    format!("`{n}` is used twice"),
+                );
             }
         }
         seen
@@ -62,9 +67,15 @@ impl Errors<'_> {
 /// Checks names, references and values; returns every problem found (empty when valid).
 /// `base` prefixes every key path (`gateway`).
 pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
-    let mut e = Errors { base, list: Vec::new() };
+    let mut e = Errors {
+        base,
+        list: Vec::new(),
+    };
     e.unique("listeners", spec.listeners.iter().map(|l| l.name.as_str()));
-    let certs = e.unique("certificates", spec.certificates.iter().map(|c| c.name.as_str()));
+    let certs = e.unique(
+        "certificates",
+        spec.certificates.iter().map(|c| c.name.as_str()),
+    );
     let upstreams = e.unique("upstreams", spec.upstreams.iter().map(|u| u.name.as_str()));
     e.unique("routes", spec.routes.iter().map(|r| r.name.as_str()));
     let consumers = e.unique("consumers", spec.consumers.iter().map(|c| c.name.as_str()));
@@ -72,7 +83,10 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
     let mut issuers = HashSet::new();
     for (i, j) in spec.jwt_issuers.iter().enumerate() {
         if !issuers.insert(j.issuer.as_str()) {
-            e.push(format!("jwt_issuers[{i}].issuer"), format!("`{}` is listed twice", j.issuer));
+            e.push(
+                format!("jwt_issuers[{i}].issuer"),
+                format!("`{}` is listed twice", j.issuer),
+            );
         }
     }
 
@@ -80,21 +94,36 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
     for (i, l) in spec.listeners.iter().enumerate() {
         let at = format!("listeners[{i}]");
         if !is_host_port(&l.address) {
-            e.push(format!("{at}.address"), format!("`{}` is not host:port", l.address));
+            e.push(
+                format!("{at}.address"),
+                format!("`{}` is not host:port", l.address),
+            );
         } else if !l.address.ends_with(":0") && !addresses.insert(l.address.as_str()) {
-            e.push(format!("{at}.address"), format!("`{}` is used by another listener", l.address));
+            e.push(
+                format!("{at}.address"),
+                format!("`{}` is used by another listener", l.address),
+            );
         }
         if let Some(tls) = &l.tls {
             for (j, c) in tls.certificates.iter().enumerate() {
                 if !certs.contains(c.as_str()) {
-                    e.push(format!("{at}.tls.certificates[{j}]"), format!("no certificate named `{c}`"));
+                    e.push(
+                        format!("{at}.tls.certificates[{j}]"),
+                        format!("no certificate named `{c}`"),
+                    );
                 }
             }
             if spec.certificates.is_empty() {
-                e.push(format!("{at}.tls"), "TLS listener but no `certificates` are defined");
+                e.push(
+                    format!("{at}.tls"),
+                    "TLS listener but no `certificates` are defined",
+                );
             }
             if tls.client_auth != ClientAuth::Off && tls.client_ca.is_none() {
-                e.push(format!("{at}.tls.client_ca"), "required when client_auth is optional or required");
+                e.push(
+                    format!("{at}.tls.client_ca"),
+                    "required when client_auth is optional or required",
+                );
             }
         }
     }
@@ -114,7 +143,10 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
         }
         for (j, t) in u.targets.iter().enumerate() {
             if !is_host_port(&t.address) {
-                e.push(format!("{at}.targets[{j}].address"), format!("`{}` is not host:port", t.address));
+                e.push(
+                    format!("{at}.targets[{j}].address"),
+                    format!("`{}` is not host:port", t.address),
+                );
             }
             if t.weight == 0 || t.weight > 1000 {
                 e.push(format!("{at}.targets[{j}].weight"), "must be 1–1000");
@@ -147,13 +179,19 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
                 e.push(format!("{at}.health.path"), "must start with `/`");
             }
             if h.interval_ms < 10 || h.timeout_ms == 0 {
-                e.push(format!("{at}.health"), "interval_ms must be ≥ 10 and timeout_ms ≥ 1");
+                e.push(
+                    format!("{at}.health"),
+                    "interval_ms must be ≥ 10 and timeout_ms ≥ 1",
+                );
             }
             if h.healthy_threshold == 0 || h.unhealthy_threshold == 0 {
                 e.push(format!("{at}.health"), "thresholds must be ≥ 1");
             }
             if let Some(s) = h.expect_status.iter().find(|s| !(100..=599).contains(*s)) {
-                e.push(format!("{at}.health.expect_status"), format!("{s} is not an HTTP status"));
+                e.push(
+                    format!("{at}.health.expect_status"),
+                    format!("{s} is not an HTTP status"),
+                );
             }
         }
     }
@@ -161,30 +199,53 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
     for (i, r) in spec.routes.iter().enumerate() {
         let at = format!("routes[{i}]");
         if !upstreams.contains(r.upstream.as_str()) {
-            e.push(format!("{at}.upstream"), format!("no upstream named `{}`", r.upstream));
+            e.push(
+                format!("{at}.upstream"),
+                format!("no upstream named `{}`", r.upstream),
+            );
         }
         for (j, p) in r.policies.iter().enumerate() {
             if !policies.contains(p.as_str()) {
-                e.push(format!("{at}.policies[{j}]"), format!("no policy named `{p}`"));
+                e.push(
+                    format!("{at}.policies[{j}]"),
+                    format!("no policy named `{p}`"),
+                );
             }
         }
         for (j, c) in r.allow_consumers.iter().enumerate() {
             if !consumers.contains(c.as_str()) {
-                e.push(format!("{at}.allow_consumers[{j}]"), format!("no consumer named `{c}`"));
+                e.push(
+                    format!("{at}.allow_consumers[{j}]"),
+                    format!("no consumer named `{c}`"),
+                );
             }
         }
-        if r.auth.is_empty() && (!r.allow_consumers.is_empty() || !r.allow_groups.is_empty() || !r.scopes.is_empty()) {
-            e.push(format!("{at}.auth"), "grants or scopes are set but the route accepts no authentication");
+        if r.auth.is_empty()
+            && (!r.allow_consumers.is_empty() || !r.allow_groups.is_empty() || !r.scopes.is_empty())
+        {
+            e.push(
+                format!("{at}.auth"),
+                "grants or scopes are set but the route accepts no authentication",
+            );
         }
         if r.auth.contains(&AuthMethod::Jwt) && spec.jwt_issuers.is_empty() {
-            e.push(format!("{at}.auth"), "accepts jwt but no jwt_issuers are defined");
+            e.push(
+                format!("{at}.auth"),
+                "accepts jwt but no jwt_issuers are defined",
+            );
         }
         if r.strip_prefix && r.path_match != PathMatch::Prefix {
-            e.push(format!("{at}.strip_prefix"), "only prefix routes can strip their prefix");
+            e.push(
+                format!("{at}.strip_prefix"),
+                "only prefix routes can strip their prefix",
+            );
         }
         for (j, l) in r.rate_limits.iter().enumerate() {
             if l.requests == 0 || l.per_secs == 0 {
-                e.push(format!("{at}.rate_limits[{j}]"), "requests and per_secs must be ≥ 1");
+                e.push(
+                    format!("{at}.rate_limits[{j}]"),
+                    "requests and per_secs must be ≥ 1",
+                );
             }
             if l.burst == Some(0) {
                 e.push(format!("{at}.rate_limits[{j}].burst"), "must be ≥ 1");
@@ -197,11 +258,17 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
         }
         if let Some(m) = &r.mask {
             for (group, _) in m.clear_for_groups.iter().filter(|(g, _)| g.is_empty()) {
-                e.push(format!("{at}.mask.clear_for_groups"), format!("empty group name `{group}`"));
+                e.push(
+                    format!("{at}.mask.clear_for_groups"),
+                    format!("empty group name `{group}`"),
+                );
             }
             for c in m.clear_for_consumers.keys() {
                 if !consumers.contains(c.as_str()) {
-                    e.push(format!("{at}.mask.clear_for_consumers.{c}"), format!("no consumer named `{c}`"));
+                    e.push(
+                        format!("{at}.mask.clear_for_consumers.{c}"),
+                        format!("no consumer named `{c}`"),
+                    );
                 }
             }
         }
@@ -211,51 +278,86 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
         for (j, cred) in c.credentials.iter().enumerate() {
             let at = format!("consumers[{i}].credentials[{j}]");
             match &cred.kind {
-                CredentialKind::ApiKey { key_env, key_file, hash, .. } => {
+                CredentialKind::ApiKey {
+                    key_env,
+                    key_file,
+                    hash,
+                    ..
+                } => {
                     let n = [key_env.is_some(), key_file.is_some(), hash.is_some()]
                         .iter()
                         .filter(|x| **x)
                         .count();
                     if n != 1 {
-                        e.push(&at, "an api_key needs exactly one of key_env, key_file or hash");
+                        e.push(
+                            &at,
+                            "an api_key needs exactly one of key_env, key_file or hash",
+                        );
                     }
                 }
-                CredentialKind::Hmac { access_key, secret_env, secret_file, sealed_secret } => {
+                CredentialKind::Hmac {
+                    access_key,
+                    secret_env,
+                    secret_file,
+                    sealed_secret,
+                } => {
                     if access_key.trim().is_empty() {
                         e.push(format!("{at}.access_key"), "must not be empty");
                     }
-                    let n = [secret_env.is_some(), secret_file.is_some(), sealed_secret.is_some()]
-                        .iter()
-                        .filter(|x| **x)
-                        .count();
+                    let n = [
+                        secret_env.is_some(),
+                        secret_file.is_some(),
+                        sealed_secret.is_some(),
+                    ]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
                     if n != 1 {
                         e.push(&at, "an hmac credential needs exactly one of secret_env, secret_file or sealed_secret");
                     }
                 }
                 CredentialKind::Jwt { issuer, subject } => {
                     if !issuers.contains(issuer.as_str()) {
-                        e.push(format!("{at}.issuer"), format!("no jwt_issuers entry for `{issuer}`"));
+                        e.push(
+                            format!("{at}.issuer"),
+                            format!("no jwt_issuers entry for `{issuer}`"),
+                        );
                     }
                     if subject.is_empty() {
                         e.push(format!("{at}.subject"), "must not be empty");
                     }
                 }
-                CredentialKind::Basic { username, password_hash } => {
+                CredentialKind::Basic {
+                    username,
+                    password_hash,
+                } => {
                     if username.is_empty() || username.contains(':') {
-                        e.push(format!("{at}.username"), "must be non-empty and without `:`");
+                        e.push(
+                            format!("{at}.username"),
+                            "must be non-empty and without `:`",
+                        );
                     }
                     if !password_hash.starts_with("$argon2") {
-                        e.push(format!("{at}.password_hash"), "must be an argon2 PHC string (`$argon2id$…`)");
+                        e.push(
+                            format!("{at}.password_hash"),
+                            "must be an argon2 PHC string (`$argon2id$…`)",
+                        );
                     }
                 }
-                CredentialKind::Mtls { subject, fingerprint } => {
+                CredentialKind::Mtls {
+                    subject,
+                    fingerprint,
+                } => {
                     if subject.is_none() && fingerprint.is_none() {
                         e.push(&at, "an mtls credential needs a subject or a fingerprint");
                     }
                     if let Some(f) = fingerprint {
                         let hex: String = f.chars().filter(|c| *c != ':').collect();
                         if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                            e.push(format!("{at}.fingerprint"), "must be a SHA-256 fingerprint (64 hex digits)");
+                            e.push(
+                                format!("{at}.fingerprint"),
+                                "must be a SHA-256 fingerprint (64 hex digits)",
+                            );
                         }
                     }
                 }
@@ -267,12 +369,18 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
         let at = format!("policies[{i}]");
         if let Some(w) = &p.time_window {
             if parse_window(w).is_none() {
-                e.push(format!("{at}.time_window"), format!("`{w}`: use HH:MM-HH:MM (UTC)"));
+                e.push(
+                    format!("{at}.time_window"),
+                    format!("`{w}`: use HH:MM-HH:MM (UTC)"),
+                );
             }
         }
         for (j, d) in p.days.iter().enumerate() {
             if day_index(d).is_none() {
-                e.push(format!("{at}.days[{j}]"), format!("`{d}`: use mon, tue, wed, thu, fri, sat or sun"));
+                e.push(
+                    format!("{at}.days[{j}]"),
+                    format!("`{d}`: use mon, tue, wed, thu, fri, sat or sun"),
+                );
             }
         }
         for (j, pre) in p.path_prefixes.iter().enumerate() {
@@ -293,21 +401,33 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
             }
         }
         if j.algorithms.is_empty() {
-            e.push(format!("{at}.algorithms"), "at least one algorithm is needed");
+            e.push(
+                format!("{at}.algorithms"),
+                "at least one algorithm is needed",
+            );
         }
         for (k, a) in j.algorithms.iter().enumerate() {
             if !JWT_ALGORITHMS.contains(&a.as_str()) {
-                e.push(format!("{at}.algorithms[{k}]"), format!("`{a}` is not supported (never `none`)"));
+                e.push(
+                    format!("{at}.algorithms[{k}]"),
+                    format!("`{a}` is not supported (never `none`)"),
+                );
             }
         }
         for (k, key) in j.keys.iter().enumerate() {
             let kat = format!("{at}.keys[{k}]");
             if !JWT_ALGORITHMS.contains(&key.alg.as_str()) {
-                e.push(format!("{kat}.alg"), format!("`{}` is not supported", key.alg));
+                e.push(
+                    format!("{kat}.alg"),
+                    format!("`{}` is not supported", key.alg),
+                );
             } else if key.alg.starts_with("HS") != key.secret_env.is_some()
                 || key.pem_file.is_some() == key.secret_env.is_some()
             {
-                e.push(kat, "HS* keys need secret_env; other algorithms need pem_file");
+                e.push(
+                    kat,
+                    "HS* keys need secret_env; other algorithms need pem_file",
+                );
             }
         }
     }

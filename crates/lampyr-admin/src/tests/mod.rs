@@ -89,6 +89,9 @@ impl Control for FakeControl {
     fn last_used(&self) -> Vec<(String, i64)> {
         self.used.lock().expect("lock").clone()
     }
+    fn metrics_text(&self) -> String {
+        "lampyr_config_version 1\n".into()
+    }
 }
 
 pub(super) struct Harness {
@@ -208,6 +211,7 @@ async fn every_route_requires_the_bearer_token() {
         "/admin/v1/consumers",
         "/admin/v1/openapi.json",
         "/admin/v1/nope",
+        "/metrics",
         "/other",
     ] {
         let none = h.raw(Method::GET, uri, Body::empty(), None).await;
@@ -254,6 +258,9 @@ async fn every_route_requires_the_bearer_token() {
     );
     assert_eq!(h.get("/admin/v1/consumers").await.status, StatusCode::OK);
     assert_eq!(h.get("/admin/v1/nope").await.status, StatusCode::NOT_FOUND);
+    let metrics = h.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert_eq!(metrics.text, "lampyr_config_version 1\n");
 }
 
 #[tokio::test]

@@ -12,7 +12,6 @@ use lampyr_spec::{InspectMode, InspectSpec};
 
 use crate::filters::Refusal;
 
-
 /// Inspectors shared between routes with the same settings, for one snapshot build.
 #[derive(Debug, Default)]
 pub struct InspectorCache {
@@ -108,7 +107,6 @@ impl RouteInspector {
         )
     }
 }
-
 
 /// The request as `lampyr-detect` reads it. Header values that are not UTF-8 are read lossily
 /// (an attacker cannot hide a value from inspection behind one bad byte).
@@ -245,7 +243,11 @@ mod tests {
         let r = ri.refusal(&v, "req-123");
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.code, "blocked");
-        assert!(!r.message.contains("sqli"), "rule ids stay out of the answer: {}", r.message);
+        assert!(
+            !r.message.contains("sqli"),
+            "rule ids stay out of the answer: {}",
+            r.message
+        );
         assert!(!r.message.contains("OR"), "no fragment echoed");
     }
 

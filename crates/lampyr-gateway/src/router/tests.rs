@@ -29,7 +29,9 @@ fn name_of(s: &Snapshot, host: &str, method: Method, path: &str) -> Option<Strin
 }
 
 fn name_with(s: &Snapshot, host: &str, m: Method, path: &str, h: &HeaderMap) -> Option<String> {
-    s.router.route(host, &m, path, h).map(|r| r.route.spec.name.clone())
+    s.router
+        .route(host, &m, path, h)
+        .map(|r| r.route.spec.name.clone())
 }
 
 #[test]
@@ -39,12 +41,32 @@ fn exact_beats_template_beats_prefix() {
         route("template", &["/users/{id}"], PathMatch::Template),
         route("exact", &["/users/me"], PathMatch::Exact),
     ]);
-    assert_eq!(name_of(&s, "a", Method::GET, "/users/me").as_deref(), Some("exact"));
-    assert_eq!(name_of(&s, "a", Method::GET, "/users/42").as_deref(), Some("template"));
-    assert_eq!(name_of(&s, "a", Method::GET, "/users/42/orders").as_deref(), Some("prefix"));
-    assert_eq!(name_of(&s, "a", Method::GET, "/users").as_deref(), Some("prefix"));
-    assert_eq!(name_of(&s, "a", Method::GET, "/usersx"), None, "prefix stops at a segment boundary");
-    assert_eq!(name_of(&s, "a", Method::GET, "/users/"), Some("prefix".into()), "empty segment is no template match");
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/users/me").as_deref(),
+        Some("exact")
+    );
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/users/42").as_deref(),
+        Some("template")
+    );
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/users/42/orders").as_deref(),
+        Some("prefix")
+    );
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/users").as_deref(),
+        Some("prefix")
+    );
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/usersx"),
+        None,
+        "prefix stops at a segment boundary"
+    );
+    assert_eq!(
+        name_of(&s, "a", Method::GET, "/users/"),
+        Some("prefix".into()),
+        "empty segment is no template match"
+    );
 }
 
 #[test]
@@ -55,14 +77,35 @@ fn longer_prefix_wins_and_hosts_methods_headers_narrow() {
     host.hosts = vec!["*.example.com".into()];
     let mut v2 = route("v2", &["/api"], PathMatch::Prefix);
     v2.headers.insert("X-Version".into(), "2".into());
-    let s = snapshot(vec![route("api", &["/api"], PathMatch::Prefix), admin, host, v2]);
-    assert_eq!(name_of(&s, "x", Method::POST, "/api/admin/x").as_deref(), Some("admin"));
-    assert_eq!(name_of(&s, "x", Method::GET, "/api/admin/x").as_deref(), Some("api"));
-    assert_eq!(name_of(&s, "eu.Example.com:8443", Method::GET, "/api/a").as_deref(), Some("host"));
-    assert_eq!(name_of(&s, "example.com", Method::GET, "/api/a").as_deref(), Some("api"), "wildcard needs a label");
+    let s = snapshot(vec![
+        route("api", &["/api"], PathMatch::Prefix),
+        admin,
+        host,
+        v2,
+    ]);
+    assert_eq!(
+        name_of(&s, "x", Method::POST, "/api/admin/x").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(
+        name_of(&s, "x", Method::GET, "/api/admin/x").as_deref(),
+        Some("api")
+    );
+    assert_eq!(
+        name_of(&s, "eu.Example.com:8443", Method::GET, "/api/a").as_deref(),
+        Some("host")
+    );
+    assert_eq!(
+        name_of(&s, "example.com", Method::GET, "/api/a").as_deref(),
+        Some("api"),
+        "wildcard needs a label"
+    );
     let mut h = HeaderMap::new();
     h.insert("x-version", "2".parse().unwrap());
-    assert_eq!(name_with(&s, "x", Method::GET, "/api/a", &h).as_deref(), Some("v2"));
+    assert_eq!(
+        name_with(&s, "x", Method::GET, "/api/a", &h).as_deref(),
+        Some("v2")
+    );
 }
 
 #[test]
@@ -70,9 +113,15 @@ fn strip_prefix_rewrites_the_upstream_path() {
     let mut r = route("svc", &["/svc/"], PathMatch::Prefix);
     r.strip_prefix = true;
     let s = snapshot(vec![r]);
-    let m = s.router.route("h", &Method::GET, "/svc/a/b", &HeaderMap::new()).unwrap();
+    let m = s
+        .router
+        .route("h", &Method::GET, "/svc/a/b", &HeaderMap::new())
+        .unwrap();
     assert_eq!(m.upstream_path, "/a/b");
-    let m = s.router.route("h", &Method::GET, "/svc", &HeaderMap::new()).unwrap();
+    let m = s
+        .router
+        .route("h", &Method::GET, "/svc", &HeaderMap::new())
+        .unwrap();
     assert_eq!(m.upstream_path, "/");
 }
 
@@ -82,7 +131,10 @@ fn ties_go_to_the_first_route_in_the_file() {
         route("first", &["/same"], PathMatch::Prefix),
         route("second", &["/same"], PathMatch::Prefix),
     ]);
-    assert_eq!(name_of(&s, "h", Method::GET, "/same/x").as_deref(), Some("first"));
+    assert_eq!(
+        name_of(&s, "h", Method::GET, "/same/x").as_deref(),
+        Some("first")
+    );
 }
 
 #[test]
@@ -110,5 +162,8 @@ fn ipv6_hosts_keep_their_brackets() {
     assert_eq!(super::strip_port("[::1]:8080"), "[::1]");
     assert_eq!(super::strip_port("api.example.com:443"), "api.example.com");
     assert_eq!(super::strip_port("api"), "api");
-    let _ = TargetSpec { address: String::new(), weight: 1 };
+    let _ = TargetSpec {
+        address: String::new(),
+        weight: 1,
+    };
 }

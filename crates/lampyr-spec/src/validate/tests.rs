@@ -5,7 +5,10 @@ fn parse(yaml: &str) -> GatewaySpec {
 }
 
 fn ats(spec: &GatewaySpec) -> Vec<String> {
-    validate(spec, "gateway").into_iter().map(|e| e.at).collect()
+    validate(spec, "gateway")
+        .into_iter()
+        .map(|e| e.at)
+        .collect()
 }
 
 const GOOD: &str = r#"
@@ -39,7 +42,10 @@ policies:
 fn a_complete_valid_spec_has_no_errors() {
     let spec = parse(GOOD);
     assert_eq!(validate(&spec, "gateway"), vec![]);
-    assert_eq!(spec.consumers[0].credentials[0].expires_at, Some(1_900_000_000));
+    assert_eq!(
+        spec.consumers[0].credentials[0].expires_at,
+        Some(1_900_000_000)
+    );
 }
 
 #[test]

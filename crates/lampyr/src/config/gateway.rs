@@ -129,7 +129,13 @@ impl Checker {
         let Some(m) = self.map(
             v,
             "serve",
-            &["data_dir", "admin", "master_key_env", "master_key_file", "mirror_file"],
+            &[
+                "data_dir",
+                "admin",
+                "master_key_env",
+                "master_key_file",
+                "mirror_file",
+            ],
         ) else {
             return out;
         };
@@ -154,7 +160,10 @@ impl Checker {
             out.master_key_file = string(self, "serve.master_key_file", v).map(Into::into);
         }
         if out.master_key_env.is_some() && out.master_key_file.is_some() {
-            self.err("serve.master_key_file", "give master_key_env or master_key_file, not both");
+            self.err(
+                "serve.master_key_file",
+                "give master_key_env or master_key_file, not both",
+            );
         }
         if let Some(v) = m.get("mirror_file") {
             out.mirror_file = string(self, "serve.mirror_file", v).map(Into::into);
@@ -173,10 +182,14 @@ impl Checker {
                     out.admin_token_env = string(self, "serve.admin.token_env", v);
                 }
                 if let Some(v) = am.get("token_file") {
-                    out.admin_token_file = string(self, "serve.admin.token_file", v).map(Into::into);
+                    out.admin_token_file =
+                        string(self, "serve.admin.token_file", v).map(Into::into);
                 }
                 if out.admin_token_env.is_some() && out.admin_token_file.is_some() {
-                    self.err("serve.admin.token_file", "give token_env or token_file, not both");
+                    self.err(
+                        "serve.admin.token_file",
+                        "give token_env or token_file, not both",
+                    );
                 }
             }
         }

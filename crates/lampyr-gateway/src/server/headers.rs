@@ -1,0 +1,335 @@
+//! Header hygiene of the proxy, both directions.
+//!
+//! Hop-by-hop headers describe one connection and must not travel to the next one, or a
+//! client could make the gateway drop headers it adds or smuggle framing to the upstream.
+//! `Authorization` is deliberately forwarded: upstreams may want to read the token (JWT
+//! claims) or run their own checks; a route that must hide it can use a policy upstream.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, HOST, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
+};
+use http::{HeaderMap, Version};
+
+/// `X-Request-Id`.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `X-Forwarded-For`.
+pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// `X-Forwarded-Proto`.
+pub static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// `X-Forwarded-Host`.
+pub static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// W3C trace context.
+pub static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// Longest accepted incoming request id.
+pub const MAX_REQUEST_ID: usize = 64;
+
+/// Whether the request asks for a protocol upgrade (WebSocket): HTTP/1.1 with `Upgrade` and
+/// `Connection: upgrade`.
+pub fn is_upgrade(version: Version, headers: &HeaderMap) -> bool {
+    version == Version::HTTP_11
+        && headers.contains_key(UPGRADE)
+        && connection_tokens(headers).any(|t| t.eq_ignore_ascii_case("upgrade"))
+}
+
+fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Removes hop-by-hop headers. With `upgrade`, `Upgrade` survives and `Connection` becomes
+/// exactly `upgrade`, which is what the next hop needs to switch protocols.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    let listed: Vec<HeaderName> = connection_tokens(headers)
+        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+        .take(64)
+        .collect();
+    for name in listed {
+        if upgrade && name == UPGRADE {
+            continue;
+        }
+        // Never let a client remove what the proxy relies on through `Connection`.
+        if name == HOST || name == X_REQUEST_ID || name == TRACEPARENT {
+            continue;
+        }
+        headers.remove(&name);
+    }
+    let keeps_trailers = headers
+        .get_all(TE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("trailers"));
+    for name in [CONNECTION, TE, TRAILER, TRANSFER_ENCODING] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+    if keeps_trailers {
+        headers.insert(TE, HeaderValue::from_static("trailers"));
+    }
+    if upgrade {
+        headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+    } else {
+        headers.remove(UPGRADE);
+    }
+}
+
+/// Sets the headers that tell the upstream about the original request.
+pub fn add_forwarding(
+    headers: &mut HeaderMap,
+    client_ip: std::net::IpAddr,
+    proto: &'static str,
+    host: &str,
+    request_id: &str,
+    traceparent: &str,
+) {
+    let previous: Vec<&str> = headers
+        .get_all(&X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let xff = if previous.is_empty() {
+        client_ip.to_string()
+    } else {
+        format!("{}, {client_ip}", previous.join(", "))
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(proto));
+    match HeaderValue::from_str(host) {
+        Ok(v) if !host.is_empty() => {
+            headers.insert(X_FORWARDED_HOST.clone(), v);
+        }
+        _ => {
+            headers.remove(&X_FORWARDED_HOST);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert(X_REQUEST_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(traceparent) {
+        headers.insert(TRACEPARENT.clone(), v);
+    }
+}
+
+/// The incoming `X-Request-Id` when it is safe to echo (≤ 64 of `[A-Za-z0-9._-]`), else a new
+/// random one.
+pub fn request_id(headers: &HeaderMap) -> String {
+    if let Some(v) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
+        let valid = !v.is_empty()
+            && v.len() <= MAX_REQUEST_ID
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if valid {
+            return v.to_string();
+        }
+    }
+    super::der::hex(&random::<16>())
+}
+
+/// The `traceparent` to send upstream: the client's trace id with a new parent span id when
+/// the incoming one is valid (version 00 format), else a new sampled trace.
+pub fn traceparent(headers: &HeaderMap) -> String {
+    let span = super::der::hex(&nonzero_random::<8>());
+    if let Some((trace, flags)) = headers
+        .get(&TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_traceparent)
+    {
+        return format!("00-{trace}-{span}-{flags}");
+    }
+    let trace = super::der::hex(&nonzero_random::<16>());
+    format!("00-{trace}-{span}-01")
+}
+
+/// Trace id and flags of a valid `traceparent`.
+fn parse_traceparent(v: &str) -> Option<(&str, &str)> {
+    let v = v.trim();
+    let mut parts = v.split('-');
+    let (version, trace, parent, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let lower_hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    let valid = lower_hex(version, 2)
+        && version != "ff"
+        && (version != "00" || parts.next().is_none())
+        && lower_hex(trace, 32)
+        && trace.bytes().any(|b| b != b'0')
+        && lower_hex(parent, 16)
+        && parent.bytes().any(|b| b != b'0')
+        && lower_hex(flags, 2);
+    valid.then_some((trace, flags))
+}
+
+/// `N` random bytes; falls back to a process-unique value when the OS source fails, because
+/// these ids need uniqueness, not secrecy.
+fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    if getrandom::getrandom(&mut out).is_err() {
+        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        let seed = COUNTER.fetch_add(1, Ordering::Relaxed) ^ crate::ctx::now_unix_us() as u64;
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = (seed.rotate_left((i as u32 * 8) % 64) & 0xff) as u8;
+        }
+    }
+    out
+}
+
+fn nonzero_random<const N: usize>() -> [u8; N] {
+    let mut out = random::<N>();
+    if out.iter().all(|b| *b == 0) {
+        out[N - 1] = 1;
+    }
+    out
+}
+
+/// Total size of a header block the way HTTP/2 counts it (name + value + 32 per field), a
+/// protocol-neutral measure for `max_header_bytes`.
+pub fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 32)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.append(
+                HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_those_named_by_connection_are_removed() {
+        let mut h = map(&[
+            ("connection", "keep-alive, x-secret-hop, x-request-id"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("te", "gzip, trailers"),
+            ("trailer", "x-sum"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "websocket"),
+            ("x-secret-hop", "1"),
+            ("x-request-id", "abc"),
+            ("authorization", "Bearer t"),
+        ]);
+        strip_hop_by_hop(&mut h, false);
+        for gone in [
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "x-secret-hop",
+        ] {
+            assert!(!h.contains_key(gone), "{gone} survived");
+        }
+        assert_eq!(h["te"], "trailers");
+        assert_eq!(
+            h["x-request-id"], "abc",
+            "Connection cannot drop the proxy's headers"
+        );
+        assert_eq!(h["authorization"], "Bearer t");
+    }
+
+    #[test]
+    fn an_upgrade_keeps_upgrade_and_connection() {
+        let mut h = map(&[
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("te", "gzip"),
+        ]);
+        assert!(is_upgrade(Version::HTTP_11, &h));
+        assert!(!is_upgrade(Version::HTTP_2, &h));
+        strip_hop_by_hop(&mut h, true);
+        assert_eq!(h["upgrade"], "websocket");
+        assert_eq!(h["connection"], "upgrade");
+        assert!(!h.contains_key("te"));
+    }
+
+    #[test]
+    fn forwarding_headers_append_the_client_ip() {
+        let mut h = map(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "2.2.2.2"),
+        ]);
+        add_forwarding(
+            &mut h,
+            "10.0.0.9".parse().unwrap(),
+            "https",
+            "api.example:8443",
+            "rid",
+            "tp",
+        );
+        assert_eq!(h["x-forwarded-for"], "1.1.1.1, 2.2.2.2, 10.0.0.9");
+        assert_eq!(h["x-forwarded-proto"], "https");
+        assert_eq!(h["x-forwarded-host"], "api.example:8443");
+        assert_eq!(h["x-request-id"], "rid");
+        assert_eq!(h["traceparent"], "tp");
+    }
+
+    #[test]
+    fn request_ids_are_kept_only_when_safe() {
+        assert_eq!(
+            request_id(&map(&[("x-request-id", "abc.DEF_1-2")])),
+            "abc.DEF_1-2"
+        );
+        for bad in ["", "a b", "a\"b", &"x".repeat(65)] {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(bad) {
+                h.insert(&X_REQUEST_ID, v);
+            }
+            let id = request_id(&h);
+            assert_eq!(id.len(), 32, "{bad:?} → {id}");
+            assert_ne!(id, bad);
+        }
+        assert_ne!(request_id(&HeaderMap::new()), request_id(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn traceparent_keeps_a_valid_trace_and_replaces_the_span() {
+        let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let out = traceparent(&map(&[("traceparent", incoming)]));
+        assert!(
+            out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{out}"
+        );
+        assert!(out.ends_with("-01"));
+        assert_ne!(out, incoming);
+        assert!(parse_traceparent(&out).is_some());
+        for bad in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "garbage",
+        ] {
+            let out = traceparent(&map(&[("traceparent", bad)]));
+            assert!(
+                !out.contains("4bf92f3577b34da6a3ce929d0e0e4736"),
+                "{bad} kept"
+            );
+            assert!(parse_traceparent(&out).is_some(), "{out}");
+        }
+    }
+}
