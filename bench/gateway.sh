@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 UP=18190 NGX=18180 LMP=18170 ADM=18171
-head -c 1024 /dev/zero | tr '\0' 'x' > "$W/body.txt"
+BODY=$(python3 -c 'import json; print(json.dumps({"items": [{"id": i, "name": "item-%04d" % i, "price": i * 3} for i in range(24)]})[:1024].ljust(1024))' | head -c 1024)
 
 nginx_conf() { # name port block
   mkdir -p "$W/$1"/{b,p,f,u,s}
@@ -54,8 +54,8 @@ http {
 CONF
 }
 
-# Upstream: static 1 KB JSON-ish body.
-nginx_conf up $UP "server { listen 127.0.0.1:$UP; location / { default_type application/json; alias $W/body.txt; } }"
+# Upstream: a 1 KB body from memory (text/plain, so masking would not apply anyway).
+nginx_conf up $UP "server { listen 127.0.0.1:$UP; location / { default_type text/plain; return 200 '$BODY'; } }"
 taskset -c 0 nginx -c "$W/up/nginx.conf"
 
 # Baseline proxy: nginx proxy_pass with upstream keepalive.
@@ -68,7 +68,7 @@ export LAMPYR_ADMIN_TOKEN=bench-admin-token
 export LAMPYR_MASTER_KEY=$(printf '%064d' 7)
 
 lampyr_conf() { # scenario
-  local route_extra="" consumers="" mirror="mirror: {enabled: false}" mirror_file=""
+  local route_extra="inspect: {mode: off}" consumers="" mirror="mirror: {enabled: false}" mirror_file=""
   if [ "$1" = full ]; then
     route_extra="auth: [api_key]
       allow_consumers: [bench]
@@ -93,7 +93,6 @@ gateway:
   routes:
     - name: all
       upstream: app
-      inspect: {mode: off}
       $route_extra
   $consumers
   $mirror
@@ -106,7 +105,7 @@ wait_port() { # port
     if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
     sleep 0.05
   done
-  echo "port $1 did not open" >&2; exit 1
+  echo "port $1 did not open" >&2; return 1
 }
 
 run_wrk() { # port header-args... ; prints "rps p50_ms p99_ms"
@@ -134,7 +133,7 @@ for scen in plain full; do
   lampyr_conf $scen
   taskset -c 1 "$LAMPYR" serve -c "$W/lampyr-$scen.yaml" --workers 1 > "$W/lampyr-$scen.log" 2>&1 &
   echo $! > "$W/lampyr.pid"
-  wait_port $LMP
+  if ! wait_port $LMP; then cat "$W/lampyr-$scen.log" >&2; exit 1; fi
   HDR=()
   [ "$scen" = full ] && HDR=(-H "X-API-Key: $BENCH_KEY")
   run_wrk $LMP "${HDR[@]}" >/dev/null   # warm-up

@@ -52,6 +52,8 @@ pub struct Snapshot {
     pub upstreams: HashMap<String, Arc<Upstream>>,
     /// Credential lookup.
     pub auth: AuthIndex,
+    /// Compiled inspectors, lent to the next build.
+    inspectors: InspectorCache,
 }
 
 impl Snapshot {
@@ -114,7 +116,7 @@ impl Snapshot {
                     .collect()
             })
             .unwrap_or_default();
-        let mut inspectors = InspectorCache::default();
+        let mut inspectors = prev.map(|p| p.inspectors.clone()).unwrap_or_default();
         let mut routes = Vec::new();
         for (i, r) in spec.routes.iter().enumerate() {
             let at = format!("gateway.routes[{i}]");
@@ -184,6 +186,7 @@ impl Snapshot {
             router,
             upstreams,
             auth,
+            inspectors,
         })
     }
 }

@@ -12,8 +12,9 @@ use lampyr_spec::{InspectMode, InspectSpec};
 
 use crate::filters::Refusal;
 
-/// Inspectors shared between routes with the same settings, for one snapshot build.
-#[derive(Debug, Default)]
+/// Inspectors shared between routes with the same settings. A snapshot keeps its cache and
+/// hands a clone to the next build, so a reload does not recompile the rules.
+#[derive(Debug, Default, Clone)]
 pub struct InspectorCache {
     built: Vec<(InspectConfig, Arc<Inspector>)>,
 }
