@@ -406,7 +406,15 @@ pub fn load(path: &Path) -> anyhow::Result<Result<Config, String>> {
 /// `lampyr config check FILE`.
 pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     match load(path)? {
-        Ok(_) => {
+        Ok(cfg) => {
+            let problems = gateway_problems(&cfg.gateway);
+            if !problems.is_empty() {
+                eprintln!("{}: {} error(s)", path.display(), problems.len());
+                for p in problems {
+                    eprintln!("  {p}");
+                }
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
             println!("{}: ok", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -415,6 +423,27 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CONFIG))
         }
     }
+}
+
+/// What only building the gateway finds: unreadable certificates and keys, credentials whose
+/// environment variable or file is missing, JWT keys that do not parse, upstream CA bundles.
+fn gateway_problems(spec: &lampyr_spec::GatewaySpec) -> Vec<String> {
+    use lampyr_gateway::GatewayError;
+    let mut out = Vec::new();
+    for (i, l) in spec.listeners.iter().enumerate() {
+        if let Some(tls) = &l.tls {
+            if let Err(e) = lampyr_gateway::server::tls::server_config(l, tls, &spec.certificates) {
+                out.push(format!("gateway.listeners[{i}].tls: {e}"));
+            }
+        }
+    }
+    let secrets = lampyr_gateway::auth::Secrets::generate();
+    match lampyr_gateway::snapshot::Snapshot::build(spec.clone(), &secrets, None) {
+        Ok(_) => {}
+        Err(GatewayError::Invalid(errors)) => out.extend(errors.iter().map(|e| e.to_string())),
+        Err(e) => out.push(e.to_string()),
+    }
+    out
 }
 
 #[cfg(test)]

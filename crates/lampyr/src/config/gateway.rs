@@ -57,10 +57,30 @@ const GATEWAY_LISTS: [&str; 7] = [
     "jwt_issuers",
 ];
 
+/// Maps `gateway.<list>[i]…` (an index among the parsed items) to the item's index in the file.
+fn file_position(at: &str, positions: &[(&str, Vec<usize>)]) -> String {
+    for (key, kept) in positions {
+        let prefix = format!("gateway.{key}[");
+        let Some(rest) = at.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((index, tail)) = rest.split_once(']') else {
+            continue;
+        };
+        if let Some(orig) = index.parse::<usize>().ok().and_then(|i| kept.get(i)) {
+            return format!("{prefix}{orig}]{tail}");
+        }
+    }
+    at.to_string()
+}
+
 impl Checker {
     /// `gateway:`.
     pub(super) fn gateway(&mut self, v: &Value) -> GatewaySpec {
         let mut spec = GatewaySpec::default();
+        // Position in the file of each item that parsed, per list: validation runs on the
+        // parsed items only, and its paths are mapped back so they name the file's items.
+        let mut positions: Vec<(&str, Vec<usize>)> = Vec::new();
         let mut keys: Vec<&str> = GATEWAY_LISTS.to_vec();
         keys.extend(["limits", "mirror", "access_log"]);
         let Some(m) = self.map(v, "gateway", &keys) else {
@@ -73,8 +93,10 @@ impl Checker {
                 self.err(&at, "expected a list");
                 continue;
             };
+            let mut kept = Vec::new();
             for (i, item) in seq.iter().enumerate() {
                 let here = format!("{at}[{i}]");
+                let before = self.errors.len();
                 match key {
                     "listeners" => self.item(item, &here, &mut spec.listeners),
                     "certificates" => self.item(item, &here, &mut spec.certificates),
@@ -84,7 +106,11 @@ impl Checker {
                     "policies" => self.item(item, &here, &mut spec.policies),
                     _ => self.item(item, &here, &mut spec.jwt_issuers),
                 }
+                if self.errors.len() == before {
+                    kept.push(i);
+                }
             }
+            positions.push((key, kept));
         }
         if let Some(v) = m.get("limits") {
             if let Some(x) = self.one(v, "gateway.limits") {
@@ -102,7 +128,8 @@ impl Checker {
             }
         }
         for e in lampyr_spec::validate(&spec, "gateway") {
-            self.err(&e.at, e.message);
+            let at = file_position(&e.at, &positions);
+            self.err(&at, e.message);
         }
         spec
     }

@@ -1,0 +1,284 @@
+//! The gateway from the binary: `lampyr config check` lists every gateway error at once, and
+//! `lampyr serve` proxies, authenticates, logs without secrets, serves `/metrics` to the admin
+//! token only, and exits cleanly on SIGTERM.
+
+#[macro_use]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+
+const KEY: &str = "lpk_clitest1_0123456789abcdefghijklmnopqrstuv";
+const TOKEN: &str = "cli-admin-token-0123456789";
+
+#[test]
+fn config_check_lists_every_gateway_error_with_its_path() {
+    let dir = TempDir::new("gwcheck");
+    let file = dir.write(
+        "lampyr.yaml",
+        r#"version: 1
+serve:
+  admin: {address: "not-an-address"}
+gateway:
+  listeners: [{name: main, address: "127.0.0.1:0"}]
+  upstreams: [{name: app, targets: []}]
+  routes:
+    - {name: a, upstream: missing}
+    - {name: b, upstream: app, upstrem: typo}
+    - {name: c, upstream: app, auth: [api_key], rate_limits: [{key: ip, requests: 0}]}
+  consumers:
+    - {name: acme, credentials: [{type: api_key}]}
+"#,
+    );
+    let run = lampyr!("config", "check", file);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    for at in [
+        "serve.admin.address",
+        "gateway.upstreams[0].targets",
+        "gateway.routes[0].upstream",
+        "gateway.routes[1]",
+        "gateway.routes[2].rate_limits[0]",
+        "gateway.consumers[0].credentials[0]",
+    ] {
+        assert!(run.stderr.contains(at), "missing {at} in:\n{}", run.stderr);
+    }
+    assert!(run.stderr.contains("upstrem"), "{}", run.stderr);
+}
+
+#[test]
+fn config_check_builds_the_gateway_to_find_missing_files_and_secrets() {
+    let dir = TempDir::new("gwbuild");
+    let file = dir.write(
+        "lampyr.yaml",
+        r#"version: 1
+gateway:
+  listeners:
+    - {name: tls, address: "127.0.0.1:0", tls: {certificates: [main]}}
+  certificates: [{name: main, cert: /nonexistent/cert.pem, key: /nonexistent/key.pem}]
+  upstreams: [{name: app, targets: [{address: "127.0.0.1:9"}]}]
+  routes: [{name: a, upstream: app, auth: [api_key], allow_consumers: [acme]}]
+  consumers:
+    - {name: acme, credentials: [{type: api_key, key_env: LAMPYR_SURELY_UNSET_KEY_VAR}]}
+"#,
+    );
+    let run = lampyr!("config", "check", file);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/cert.pem"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("LAMPYR_SURELY_UNSET_KEY_VAR"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("gateway.consumers[0].credentials[0]"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A one-answer-per-request HTTP/1.1 upstream on a thread.
+fn upstream() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in l.incoming() {
+            let Ok(mut s) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = s.read(&mut chunk) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        buf.drain(..end + 4);
+                        let body = br#"{"ok":true}"#;
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if s.write_all(head.as_bytes())
+                            .and_then(|_| s.write_all(body))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// One request over a fresh connection; returns the raw answer.
+fn http(addr: SocketAddr, head: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+struct Serve {
+    child: Child,
+    proxy: SocketAddr,
+    admin: SocketAddr,
+    stderr: mpsc::Receiver<String>,
+}
+
+fn start(config: &std::path::Path) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lampyr"))
+        .args(["serve", "--workers", "1", "-c"])
+        .arg(config)
+        .env("CLI_TEST_KEY", KEY)
+        .env("CLI_TEST_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lampyr serve");
+    let (tx, rx) = mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let (mut proxy, mut admin) = (None, None);
+    while proxy.is_none() || admin.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve printed its addresses");
+        if let Some(a) = line.strip_prefix("proxy listener main on ") {
+            proxy = Some(a.parse().unwrap());
+        }
+        if let Some(a) = line.strip_prefix("admin API and /metrics on http://") {
+            admin = Some(a.parse().unwrap());
+        }
+    }
+    Serve {
+        child,
+        proxy: proxy.unwrap(),
+        admin: admin.unwrap(),
+        stderr: rx,
+    }
+}
+
+#[test]
+fn serve_proxies_authenticates_and_stops_cleanly_on_sigterm() {
+    let dir = TempDir::new("serve");
+    let up = upstream();
+    let config = dir.write(
+        "lampyr.yaml",
+        format!(
+            r#"version: 1
+serve:
+  data_dir: {data}
+  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
+gateway:
+  listeners: [{{name: main, address: "127.0.0.1:0"}}]
+  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
+  routes:
+    - {{name: api, paths: [/api], upstream: app, auth: [api_key], allow_consumers: [acme],
+        inspect: {{mode: block}}}}
+  consumers:
+    - {{name: acme, credentials: [{{type: api_key, key_env: CLI_TEST_KEY}}]}}
+"#,
+            data = dir.path("data").display()
+        ),
+    );
+    let serve = start(&config);
+
+    let ok = http(
+        serve.proxy,
+        &format!("GET /api/x HTTP/1.1\r\nhost: t\r\nx-api-key: {KEY}\r\nconnection: close\r\n\r\n"),
+    );
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.to_ascii_lowercase().contains("x-request-id: "), "{ok}");
+    assert!(ok.ends_with(r#"{"ok":true}"#), "{ok}");
+    let anon = http(
+        serve.proxy,
+        "GET /api/x HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n",
+    );
+    assert!(anon.starts_with("HTTP/1.1 401"), "{anon}");
+    let attack = http(
+        serve.proxy,
+        &format!("GET /api/x?id=1%27%20union%20select%20password%20from%20users--%20 HTTP/1.1\r\nhost: t\r\nx-api-key: {KEY}\r\nconnection: close\r\n\r\n"),
+    );
+    assert!(attack.starts_with("HTTP/1.1 403"), "{attack}");
+    assert!(attack.contains(r#""error":"blocked""#), "{attack}");
+
+    let no_token = http(
+        serve.admin,
+        "GET /metrics HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n",
+    );
+    assert!(no_token.starts_with("HTTP/1.1 401"), "{no_token}");
+    let metrics = http(
+        serve.admin,
+        &format!("GET /metrics HTTP/1.1\r\nhost: a\r\nauthorization: Bearer {TOKEN}\r\nconnection: close\r\n\r\n"),
+    );
+    assert!(
+        metrics.contains(r#"lampyr_requests_total{route="api",status="2xx"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"lampyr_attacks_total{route="api"} 1"#),
+        "{metrics}"
+    );
+
+    // SIGTERM: a clean exit 0 after draining.
+    let pid = serve.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let (tx, rx) = mpsc::channel();
+    let mut child = serve.child;
+    std::thread::spawn(move || {
+        let status = child.wait();
+        let mut out = String::new();
+        if let Some(mut o) = child.stdout.take() {
+            let _ = o.read_to_string(&mut out);
+        }
+        let _ = tx.send((status, out));
+    });
+    let (status, stdout) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve exits after SIGTERM");
+    assert_eq!(status.unwrap().code(), Some(0));
+    let lines: Vec<String> = serve.stderr.try_iter().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("shutting down")),
+        "{lines:?}"
+    );
+
+    // The access log (stdout by default) has one JSON line per request and no secret.
+    let log: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(log.len(), 3, "{stdout}");
+    assert_eq!(log[0]["status"], 200);
+    assert_eq!(log[0]["consumer"], "acme");
+    assert_eq!(log[2]["refused"], "inspect");
+    assert_eq!(log[2]["query_params"][0], "id");
+    assert!(
+        !stdout.contains(KEY) && !stdout.contains("password"),
+        "{stdout}"
+    );
+}
