@@ -254,10 +254,8 @@ fn host_pattern(h: &str) -> HostPattern {
 
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
-        return host
-            .split(']')
-            .next()
-            .map_or(host, |h| &host[..h.len() + 1]);
+        // `[v6]:port` → `[v6]`; an unclosed bracket is returned as is (it matches no route).
+        return host.find(']').map_or(host, |end| &host[..=end]);
     }
     match host.rsplit_once(':') {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
