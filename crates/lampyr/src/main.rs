@@ -12,8 +12,28 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Diagnostics of long-running commands (upstream health, JWKS fetches, failed audit writes) go
+/// to stderr at the level `LAMPYR_LOG` names (`error`, `warn` by default, `info`, `debug`).
+fn init_logging() {
+    let level = match std::env::var("LAMPYR_LOG").as_deref() {
+        Ok("error") => tracing::Level::ERROR,
+        Ok("info") => tracing::Level::INFO,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::WARN,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if matches!(cli.command, cli::Command::Serve(_)) {
+        init_logging();
+    }
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(args),
         cli::Command::Classify(args) => classify::run(args),
