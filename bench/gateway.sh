@@ -2,6 +2,7 @@
 # Lampyr's gateway beside nginx `proxy_pass` on the same machine, same upstream, same load.
 #
 #   bench/gateway.sh [DURATION_SECS]      (default 10; needs root for apt on first run)
+#   LAMPYR=path/to/lampyr SCENARIOS=plain bench/gateway.sh 10   (prebuilt binary, a subset)
 #
 # Layout on a 2-core machine (research note gateway-anchors.md §2.3): the proxy under test
 # (nginx with one worker, or Lampyr with one worker thread) is pinned to CPU 1; wrk and the
@@ -24,8 +25,13 @@ mkdir -p "$OUT"
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk >/dev/null
 fi
-cargo build --release -q -p lampyr
-LAMPYR=$PWD/target/release/lampyr
+# LAMPYR=<path> uses a prebuilt binary instead of building one.
+if [ -z "${LAMPYR:-}" ]; then
+  cargo build --release -q -p lampyr
+  LAMPYR=$PWD/target/release/lampyr
+fi
+# SCENARIOS="plain" (or "full", or both, space-separated) runs a subset.
+SCENARIOS=${SCENARIOS:-plain full}
 
 W=$(mktemp -d)
 cleanup() {
@@ -129,7 +135,7 @@ wait_port $UP; wait_port $NGX
 taskset -c 0 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$NGX/items/1" >/dev/null
 echo "| scenario | nginx req/s | Lampyr req/s | ratio | nginx p50 / p99 ms | Lampyr p50 / p99 ms | p99 ratio | Lampyr non-2xx |" > "$OUT/gateway.md"
 echo "|---|---|---|---|---|---|---|---|" >> "$OUT/gateway.md"
-for scen in plain full; do
+for scen in $SCENARIOS; do
   lampyr_conf $scen
   taskset -c 1 "$LAMPYR" serve -c "$W/lampyr-$scen.yaml" --workers 1 > "$W/lampyr-$scen.log" 2>&1 &
   echo $! > "$W/lampyr.pid"

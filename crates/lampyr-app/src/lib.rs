@@ -180,46 +180,113 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     })
 }
 
+/// Bytes of JSON Lines collected before they are written.
+const MIRROR_WRITE_AT: usize = 256 * 1024;
+/// Longest a collected line waits before it is written when traffic is light.
+const MIRROR_WRITE_AFTER: Duration = Duration::from_millis(100);
+
 /// Writes mirrored exchanges as Exchange JSON Lines; on `drain` writes what is queued and stops.
+///
+/// Lines are serialised on the runtime and collected into large batches; each batch is
+/// written on the blocking pool. A file write (or a blocking-pool hand-off) per exchange cost
+/// more than proxying the request itself, so writes happen when a batch is full or
+/// [`MIRROR_WRITE_AFTER`] after its first line.
 async fn mirror_to_file(
     mut rx: tokio::sync::mpsc::Receiver<lampyr_core::Exchange>,
     path: PathBuf,
     mut drain: watch::Receiver<bool>,
 ) {
-    use tokio::io::AsyncWriteExt;
     let file = match tokio::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
         .await
     {
-        Ok(f) => f,
+        Ok(f) => f.into_std().await,
         Err(e) => {
             tracing::error!(path = %path.display(), error = %e, "mirror file cannot be opened; mirrored exchanges are dropped");
             while rx.recv().await.is_some() {}
             return;
         }
     };
-    let mut out = tokio::io::BufWriter::new(file);
+    let mut sink = Some(file);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut batch = Vec::with_capacity(256);
+    let mut draining = false;
+    let flush_timer = tokio::time::sleep(MIRROR_WRITE_AFTER);
+    tokio::pin!(flush_timer);
+    let mut armed = false;
     loop {
-        let ex = tokio::select! {
-            ex = rx.recv() => ex,
-            _ = stopped(&mut drain) => {
+        let got = tokio::select! {
+            n = rx.recv_many(&mut batch, 256) => n,
+            _ = stopped(&mut drain), if !draining => {
                 rx.close();
-                rx.recv().await
+                draining = true;
+                continue;
+            }
+            _ = &mut flush_timer, if armed => {
+                armed = false;
+                if !write_batch(&mut sink, &mut buf, &path).await {
+                    break;
+                }
+                continue;
             }
         };
-        let Some(ex) = ex else { break };
-        let mut line = lampyr_ingest::to_line(&ex);
-        line.push('\n');
-        if out.write_all(line.as_bytes()).await.is_err() {
-            break;
+        if got == 0 {
+            break; // closed and empty
         }
-        if rx.is_empty() {
-            let _ = out.flush().await;
+        for ex in batch.drain(..) {
+            buf.extend_from_slice(lampyr_ingest::to_line(&ex).as_bytes());
+            buf.push(b'\n');
+        }
+        if buf.len() >= MIRROR_WRITE_AT {
+            armed = false;
+            if !write_batch(&mut sink, &mut buf, &path).await {
+                break;
+            }
+        } else if !armed && !buf.is_empty() {
+            armed = true;
+            flush_timer
+                .as_mut()
+                .reset(tokio::time::Instant::now() + MIRROR_WRITE_AFTER);
         }
     }
-    let _ = out.flush().await;
+    write_batch(&mut sink, &mut buf, &path).await;
+}
+
+/// Writes and empties `buf` on the blocking pool; false once the file failed (the caller
+/// stops, and later exchanges count as dropped by the mirror).
+async fn write_batch(
+    sink: &mut Option<std::fs::File>,
+    buf: &mut Vec<u8>,
+    path: &std::path::Path,
+) -> bool {
+    if buf.is_empty() {
+        return sink.is_some();
+    }
+    let data = std::mem::take(buf);
+    let Some(mut file) = sink.take() else {
+        return false;
+    };
+    let done = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let r = file.write_all(&data);
+        (file, data, r)
+    })
+    .await;
+    match done {
+        Ok((file, mut data, Ok(()))) => {
+            *sink = Some(file);
+            data.clear();
+            *buf = data; // keep the allocation for the next batch
+            true
+        }
+        Ok((_, _, Err(e))) => {
+            tracing::error!(path = %path.display(), error = %e, "mirror file write failed; mirrored exchanges are dropped from now on");
+            false
+        }
+        Err(_) => false,
+    }
 }
 
 /// Saves credential last-used times every 10 seconds and once more at shutdown.

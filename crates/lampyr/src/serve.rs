@@ -62,11 +62,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers.max(1))
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")?;
+    // One worker: a current-thread runtime runs every task on the thread that drives it,
+    // with no work-stealing queues or cross-thread wake-ups (the cheapest per request).
+    let runtime = if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+    .context("cannot start the runtime")?;
     runtime.block_on(async move {
         let app = match lampyr_app::start(app_cfg).await {
             Ok(app) => app,

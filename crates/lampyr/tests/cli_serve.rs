@@ -189,6 +189,7 @@ fn serve_proxies_authenticates_and_stops_cleanly_on_sigterm() {
 serve:
   data_dir: {data}
   admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
+  mirror_file: {mirror}
 gateway:
   listeners: [{{name: main, address: "127.0.0.1:0"}}]
   upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
@@ -198,7 +199,8 @@ gateway:
   consumers:
     - {{name: acme, credentials: [{{type: api_key, key_env: CLI_TEST_KEY}}]}}
 "#,
-            data = dir.path("data").display()
+            data = dir.path("data").display(),
+            mirror = dir.path("mirror.jsonl").display()
         ),
     );
     let serve = start(&config);
@@ -280,5 +282,19 @@ gateway:
     assert!(
         !stdout.contains(KEY) && !stdout.contains("password"),
         "{stdout}"
+    );
+
+    // The mirror is Exchange JSON Lines that `lampyr analyze` reads: the endpoint is
+    // discovered, the blocked request is a finding, and the API key never reached the file.
+    let mirror = std::fs::read_to_string(dir.path("mirror.jsonl")).unwrap();
+    assert_eq!(mirror.lines().count(), 3, "{mirror}");
+    assert!(!mirror.contains(KEY), "{mirror}");
+    let report = analyze(&[&dir.path("mirror.jsonl")], &[]);
+    let ep = find(&report, "GET", "/api/x");
+    assert_eq!(ep["hits"], 3, "{ep}");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["category"] == "attack.sqli"),
+        "{findings:?}"
     );
 }

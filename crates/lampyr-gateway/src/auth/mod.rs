@@ -173,7 +173,11 @@ impl Cred {
 
 /// `sha256:` + the first 16 hex digits of a hex hash: a stable, non-secret token id.
 pub(crate) fn token_id_from_hex(hash_hex: &str) -> String {
-    format!("sha256:{}", hash_hex.get(..16).unwrap_or(hash_hex))
+    let short = hash_hex.get(..16).unwrap_or(hash_hex);
+    let mut id = String::with_capacity(7 + short.len());
+    id.push_str("sha256:");
+    id.push_str(short);
+    id
 }
 
 /// The `Authorization` header split as (scheme, rest), when present and valid UTF-8.

@@ -162,7 +162,11 @@ fn ipv6_hosts_keep_their_brackets() {
     assert_eq!(super::strip_port("[::1]:8080"), "[::1]");
     assert_eq!(super::strip_port("api.example.com:443"), "api.example.com");
     assert_eq!(super::strip_port("api"), "api");
-    assert_eq!(super::strip_port("[nKH%p"), "[nKH%p", "an unclosed bracket does not panic");
+    assert_eq!(
+        super::strip_port("[nKH%p"),
+        "[nKH%p",
+        "an unclosed bracket does not panic"
+    );
     let _ = TargetSpec {
         address: String::new(),
         weight: 1,

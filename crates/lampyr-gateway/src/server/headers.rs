@@ -47,38 +47,88 @@ fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
 /// Removes hop-by-hop headers. With `upgrade`, `Upgrade` survives and `Connection` becomes
 /// exactly `upgrade`, which is what the next hop needs to switch protocols.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
-    let listed: Vec<HeaderName> = connection_tokens(headers)
-        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
-        .take(64)
-        .collect();
-    for name in listed {
-        if upgrade && name == UPGRADE {
-            continue;
-        }
-        // Never let a client remove what the proxy relies on through `Connection`.
-        if name == HOST || name == X_REQUEST_ID || name == TRACEPARENT {
-            continue;
-        }
-        headers.remove(&name);
+    // One scan of the names says which of them are present (most messages carry none, or
+    // only `Connection: keep-alive`), so absent names cost no lookup.
+    let present = headers.keys().fold(0u8, |acc, n| acc | hop_bit(n));
+    if present == 0 && !upgrade {
+        return;
     }
-    let keeps_trailers = headers
-        .get_all(TE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case("trailers"));
-    for name in [CONNECTION, TE, TRAILER, TRANSFER_ENCODING] {
-        headers.remove(name);
+    if present & HOP_CONNECTION != 0 {
+        // `keep-alive` and `upgrade` are handled below whatever `Connection` says.
+        let listed: Vec<HeaderName> = connection_tokens(headers)
+            .filter(|t| !t.eq_ignore_ascii_case("keep-alive") && !t.eq_ignore_ascii_case("upgrade"))
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+            .take(64)
+            .collect();
+        for name in listed {
+            // Never let a client remove what the proxy relies on through `Connection`.
+            if name == HOST || name == X_REQUEST_ID || name == TRACEPARENT {
+                continue;
+            }
+            headers.remove(&name);
+        }
     }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
+    let keeps_trailers = present & HOP_TE != 0
+        && headers
+            .get_all(TE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case("trailers"));
+    if present & HOP_CONNECTION != 0 {
+        headers.remove(CONNECTION);
+    }
+    if present & HOP_TE != 0 {
+        headers.remove(TE);
+    }
+    if present & HOP_TRAILER != 0 {
+        headers.remove(TRAILER);
+    }
+    if present & HOP_TRANSFER_ENCODING != 0 {
+        headers.remove(TRANSFER_ENCODING);
+    }
+    if present & HOP_KEEP_ALIVE != 0 {
+        headers.remove("keep-alive");
+    }
+    if present & HOP_PROXY_CONNECTION != 0 {
+        headers.remove("proxy-connection");
+    }
     if keeps_trailers {
         headers.insert(TE, HeaderValue::from_static("trailers"));
     }
     if upgrade {
         headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    } else {
+    } else if present & HOP_UPGRADE != 0 {
         headers.remove(UPGRADE);
+    }
+}
+
+const HOP_CONNECTION: u8 = 1;
+const HOP_TE: u8 = 1 << 1;
+const HOP_TRAILER: u8 = 1 << 2;
+const HOP_TRANSFER_ENCODING: u8 = 1 << 3;
+const HOP_UPGRADE: u8 = 1 << 4;
+const HOP_KEEP_ALIVE: u8 = 1 << 5;
+const HOP_PROXY_CONNECTION: u8 = 1 << 6;
+
+/// The `HOP_*` bit of a header [`strip_hop_by_hop`] always removes, else 0.
+fn hop_bit(name: &HeaderName) -> u8 {
+    if name == CONNECTION {
+        HOP_CONNECTION
+    } else if name == TE {
+        HOP_TE
+    } else if name == TRAILER {
+        HOP_TRAILER
+    } else if name == TRANSFER_ENCODING {
+        HOP_TRANSFER_ENCODING
+    } else if name == UPGRADE {
+        HOP_UPGRADE
+    } else if name.as_str() == "keep-alive" {
+        HOP_KEEP_ALIVE
+    } else if name.as_str() == "proxy-connection" {
+        HOP_PROXY_CONNECTION
+    } else {
+        0
     }
 }
 
@@ -96,13 +146,13 @@ pub fn add_forwarding(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    let xff = if previous.is_empty() {
-        client_ip.to_string()
+    if previous.is_empty() {
+        headers.insert(X_FORWARDED_FOR.clone(), ip_value(client_ip));
     } else {
-        format!("{}, {client_ip}", previous.join(", "))
-    };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        headers.insert(X_FORWARDED_FOR.clone(), v);
+        let xff = format!("{}, {client_ip}", previous.join(", "));
+        if let Ok(v) = HeaderValue::from_str(&xff) {
+            headers.insert(X_FORWARDED_FOR.clone(), v);
+        }
     }
     headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(proto));
     match HeaderValue::from_str(host) {
@@ -119,6 +169,28 @@ pub fn add_forwarding(
     if let Ok(v) = HeaderValue::from_str(traceparent) {
         headers.insert(TRACEPARENT.clone(), v);
     }
+}
+
+/// `ip` as a header value. The last one is kept per thread: consecutive requests mostly
+/// come from the same client (keep-alive), and formatting an address costs two allocations.
+fn ip_value(ip: std::net::IpAddr) -> HeaderValue {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<Option<(std::net::IpAddr, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((cached, v)) = last.as_ref() {
+            if *cached == ip {
+                return v.clone();
+            }
+        }
+        // An address always formats to a valid header value.
+        let v = HeaderValue::from_maybe_shared(bytes::Bytes::from(ip.to_string()))
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        *last = Some((ip, v.clone()));
+        v
+    })
 }
 
 /// The incoming `X-Request-Id` when it is safe to echo (≤ 64 of `[A-Za-z0-9._-]`), else a new
@@ -139,16 +211,37 @@ pub fn request_id(headers: &HeaderMap) -> String {
 /// The `traceparent` to send upstream: the client's trace id with a new parent span id when
 /// the incoming one is valid (version 00 format), else a new sampled trace.
 pub fn traceparent(headers: &HeaderMap) -> String {
-    let span = super::der::hex(&nonzero_random::<8>());
-    if let Some((trace, flags)) = headers
+    let mut out = String::with_capacity(55);
+    out.push_str("00-");
+    match headers
         .get(&TRACEPARENT)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_traceparent)
     {
-        return format!("00-{trace}-{span}-{flags}");
+        Some((trace, flags)) => {
+            out.push_str(trace);
+            out.push('-');
+            push_hex(&mut out, &nonzero_random::<8>());
+            out.push('-');
+            out.push_str(flags);
+        }
+        None => {
+            push_hex(&mut out, &nonzero_random::<16>());
+            out.push('-');
+            push_hex(&mut out, &nonzero_random::<8>());
+            out.push_str("-01");
+        }
     }
-    let trace = super::der::hex(&nonzero_random::<16>());
-    format!("00-{trace}-{span}-01")
+    out
+}
+
+/// Appends `bytes` as lower-case hex.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
 }
 
 /// Trace id and flags of a valid `traceparent`.
@@ -171,18 +264,41 @@ fn parse_traceparent(v: &str) -> Option<(&str, &str)> {
     valid.then_some((trace, flags))
 }
 
-/// `N` random bytes; falls back to a process-unique value when the OS source fails, because
-/// these ids need uniqueness, not secrecy.
+/// `N` random bytes for ids. These need uniqueness, not secrecy, and a `getrandom` system
+/// call per id was a measurable share of a proxied request, so they come from a per-thread
+/// wyrand generator seeded once from the OS (falling back to the clock, a process counter
+/// and the thread's stack address when the OS source fails).
 fn random<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    if getrandom::getrandom(&mut out).is_err() {
-        static COUNTER: AtomicU64 = AtomicU64::new(1);
-        let seed = COUNTER.fetch_add(1, Ordering::Relaxed) ^ crate::ctx::now_unix_us() as u64;
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = (seed.rotate_left((i as u32 * 8) % 64) & 0xff) as u8;
-        }
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
     }
+    let mut out = [0u8; N];
+    STATE.with(|state| {
+        for chunk in out.chunks_mut(8) {
+            // wyrand: a 64-bit counter mixed by a 128-bit multiply.
+            let s = state.get().wrapping_add(0xa076_1d64_78bd_642f);
+            state.set(s);
+            let m = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
+            let v = ((m >> 64) as u64) ^ (m as u64);
+            chunk.copy_from_slice(&v.to_le_bytes()[..chunk.len()]);
+        }
+    });
     out
+}
+
+/// A per-thread generator seed from the OS, or a process-unique fallback.
+fn seed() -> u64 {
+    let mut b = [0u8; 8];
+    if getrandom::getrandom(&mut b).is_ok() {
+        return u64::from_le_bytes(b);
+    }
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    let local = 0u8;
+    let addr = std::ptr::addr_of!(local) as u64;
+    COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed)
+        ^ (crate::ctx::now_unix_us() as u64).rotate_left(17)
+        ^ addr.rotate_left(41)
 }
 
 fn nonzero_random<const N: usize>() -> [u8; N] {

@@ -61,7 +61,7 @@ pub async fn handle(
     ctx.request_id = headers::request_id(req.headers());
     ctx.traceparent = headers::traceparent(req.headers());
     let scheme = if conn.tls.is_some() { "https" } else { "http" };
-    let head = ReqHead::new(&req, scheme, conn.local);
+    let head = ReqHead::new(&req, scheme, conn.local, gateway.mirror().enabled());
     let mut flow = Flow {
         gateway,
         snap,
@@ -265,6 +265,9 @@ impl Flow {
         if declared.is_some_and(|n| n > max as u64) {
             return Err(too_large());
         }
+        if hyper::body::Body::is_end_stream(&body) {
+            return Ok(()); // no body (most GETs): nothing to read or time
+        }
         match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, max).collect()).await {
             Err(_) => Err(refusal(
                 StatusCode::REQUEST_TIMEOUT,
@@ -301,14 +304,17 @@ impl Flow {
         upgrade: bool,
         client_upgrade: Option<hyper::upgrade::OnUpgrade>,
     ) -> Result<Response<ProxyBody>, Refused> {
-        let upstream_req = self.upstream_request(parts, &upstream_path, upgrade)?;
         let spec = route.upstream.spec();
-        let key = hash_key(&spec.balance, &self.ctx, &self.head);
+        let key = hash_key(&spec.balance, &self.ctx, &self.head, &parts.headers);
+        let upstream_req = self.upstream_request(parts, &upstream_path, upgrade)?;
         let total = Duration::from_millis(spec.total_timeout_ms);
-        let sent =
-            tokio::time::timeout(total, route.upstream.send(upstream_req, key.as_deref())).await;
+        let deadline = tokio::time::Instant::now() + total;
+        let sent = route
+            .upstream
+            .send_by(upstream_req, key.as_deref(), Some(deadline))
+            .await;
         let up = match sent {
-            Err(_) => {
+            Err(crate::upstream::UpstreamError::Timeout("total")) => {
                 return Err(refusal(
                     StatusCode::GATEWAY_TIMEOUT,
                     "upstream_timeout",
@@ -316,7 +322,7 @@ impl Flow {
                     "timeout",
                 ))
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 tracing::debug!(request_id = %self.ctx.request_id, error = %e, "upstream failed");
                 let status = e.status();
                 let code = match status {
@@ -336,7 +342,7 @@ impl Flow {
                     reason,
                 ));
             }
-            Ok(Ok(up)) => up,
+            Ok(up) => up,
         };
         self.ctx.target = Some(up.target.to_string());
         let mut response = up.response;
@@ -351,7 +357,7 @@ impl Flow {
                     let ex = respond::exchange(
                         &self.gateway,
                         &self.ctx,
-                        &self.head,
+                        &mut self.head,
                         &self.req_body,
                         response.status(),
                         response.version(),
@@ -376,7 +382,7 @@ impl Flow {
             exchange: respond::exchange(
                 &self.gateway,
                 &self.ctx,
-                &self.head,
+                &mut self.head,
                 &self.req_body,
                 rparts.status,
                 rparts.version,
@@ -444,18 +450,33 @@ impl Flow {
         upstream_path: &str,
         upgrade: bool,
     ) -> Result<Request<Full<Bytes>>, Refused> {
-        let path_and_query = match parts.uri.query() {
-            Some(q) => format!("{upstream_path}?{q}"),
-            None => upstream_path.to_string(),
+        let uri = match parts.uri.path_and_query() {
+            // Path unchanged (no prefix strip): the parsed target is reused as it is.
+            Some(pq) if pq.path() == upstream_path => {
+                let mut up = http::uri::Parts::default();
+                up.path_and_query = Some(pq.clone());
+                http::Uri::from_parts(up).ok()
+            }
+            _ => None,
         };
-        let uri: http::Uri = path_and_query.parse().map_err(|_| {
-            refusal(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "invalid request target",
-                "route",
-            )
-        })?;
+        let uri = match uri {
+            Some(u) => u,
+            None => {
+                let path_and_query = match parts.uri.query() {
+                    Some(q) => format!("{upstream_path}?{q}"),
+                    None => upstream_path.to_string(),
+                };
+                path_and_query.parse::<http::Uri>().map_err(|_| {
+                    refusal(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "invalid request target",
+                        "route",
+                    )
+                })?
+            }
+        };
+        let chunked = parts.headers.contains_key(TRANSFER_ENCODING);
         let mut headers = parts.headers;
         headers::strip_hop_by_hop(&mut headers, upgrade);
         headers.remove(EXPECT);
@@ -475,8 +496,7 @@ impl Flow {
             }
         }
         // The body was read whole: its real length is the only framing sent upstream.
-        let declared = headers.remove(CONTENT_LENGTH).is_some()
-            || self.head.headers.contains_key(TRANSFER_ENCODING);
+        let declared = headers.remove(CONTENT_LENGTH).is_some() || chunked;
         if declared || !self.req_body.is_empty() {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(self.req_body.len()));
         }
@@ -535,7 +555,7 @@ impl Flow {
             let ex = respond::exchange(
                 &self.gateway,
                 &self.ctx,
-                &self.head,
+                &mut self.head,
                 &self.req_body,
                 resp.status(),
                 resp.version(),
@@ -548,7 +568,12 @@ impl Flow {
 }
 
 /// The consistent-hash key of a request, per the upstream's `balance`.
-fn hash_key(balance: &Balance, ctx: &Ctx, head: &ReqHead) -> Option<Vec<u8>> {
+fn hash_key(
+    balance: &Balance,
+    ctx: &Ctx,
+    head: &ReqHead,
+    headers: &http::HeaderMap,
+) -> Option<Vec<u8>> {
     let Balance::ConsistentHash { key } = balance else {
         return None;
     };
@@ -562,8 +587,7 @@ fn hash_key(balance: &Balance, ctx: &Ctx, head: &ReqHead) -> Option<Vec<u8>> {
             .unwrap_or_else(ip),
         "path" => head.path().as_bytes().to_vec(),
         k => match k.strip_prefix("header:") {
-            Some(name) => head
-                .headers
+            Some(name) => headers
                 .get(name)
                 .map(|v| v.as_bytes().to_vec())
                 .unwrap_or_default(),

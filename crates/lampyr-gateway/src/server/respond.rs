@@ -21,7 +21,10 @@ pub(super) struct ReqHead {
     pub method: Method,
     pub uri: Uri,
     pub version: Version,
-    pub headers: HeaderMap,
+    /// The request headers as the mirror records them (credentials redacted), taken by
+    /// [`exchange`]; `None` when the mirror is off. Converted here, once, instead of
+    /// copying the whole header map for later.
+    pub mirror_headers: Option<lampyr_core::Headers>,
     /// `Host` (or the h2 `:authority`) as sent, port included.
     pub authority: String,
     /// Host without port, lower-case, for routing.
@@ -35,8 +38,14 @@ pub(super) struct ReqHead {
 }
 
 impl ReqHead {
-    /// Reads the head of `req`.
-    pub fn new<B>(req: &http::Request<B>, scheme: &'static str, server: SocketAddr) -> Self {
+    /// Reads the head of `req`. The headers are kept only with `keep_headers` (the mirror
+    /// records them as sent; nothing else reads them from here).
+    pub fn new<B>(
+        req: &http::Request<B>,
+        scheme: &'static str,
+        server: SocketAddr,
+        keep_headers: bool,
+    ) -> Self {
         let authority = req
             .uri()
             .authority()
@@ -53,7 +62,7 @@ impl ReqHead {
             method: req.method().clone(),
             uri: req.uri().clone(),
             version: req.version(),
-            headers: req.headers().clone(),
+            mirror_headers: keep_headers.then(|| mirrored_request_headers(req.headers())),
             host,
             port,
             authority,
@@ -220,7 +229,7 @@ fn core_body(bytes: &[u8], total: u64, cap: usize) -> lampyr_core::Body {
 pub(super) fn exchange(
     gateway: &Gateway,
     ctx: &Ctx,
-    head: &ReqHead,
+    head: &mut ReqHead,
     req_body: &[u8],
     status: StatusCode,
     resp_version: Version,
@@ -245,7 +254,7 @@ pub(super) fn exchange(
             path: head.path().to_string(),
             query: head.uri.query().map(str::to_string),
             version: version.clone(),
-            headers: mirrored_request_headers(&head.headers),
+            headers: head.mirror_headers.take().unwrap_or_default(),
             body: core_body(req_body, req_body.len() as u64, cap),
         },
         response: Some(lampyr_core::Response {

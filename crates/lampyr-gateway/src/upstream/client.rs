@@ -113,7 +113,7 @@ fn has_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// The error and its causes on one line, bounded in length.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     let mut depth = 0;

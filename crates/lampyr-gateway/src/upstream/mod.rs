@@ -7,9 +7,12 @@
 
 mod balance;
 mod client;
+mod h1;
 mod health;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pool;
 #[cfg(test)]
 mod tests_proto;
 
@@ -48,6 +51,9 @@ pub struct Upstream {
 pub(crate) struct Inner {
     spec: UpstreamSpec,
     client: PoolClient,
+    /// Own connection pool for plain-HTTP/1.1 targets (`None` for TLS and h2 upstreams,
+    /// which go through `client`).
+    fast: Option<Arc<h1::H1Pool>>,
     scheme: Scheme,
     host: Option<HeaderValue>,
     targets: Vec<Arc<TargetState>>,
@@ -91,21 +97,26 @@ pub struct UpstreamResponse {
     pub guard: InFlight,
 }
 
-/// Counts a request as in flight on its target until dropped.
+/// Counts a request as in flight on its target until dropped; on a plain-HTTP/1.1 upstream
+/// it also returns the connection to the pool then (the response body is finished).
 pub struct InFlight {
     target: Arc<TargetState>,
+    lent: Option<h1::Lent>,
 }
 
 impl InFlight {
     fn new(target: Arc<TargetState>) -> Self {
         target.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self { target }
+        Self { target, lent: None }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.target.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if let Some(lent) = self.lent.take() {
+            lent.give_back();
+        }
     }
 }
 
@@ -141,7 +152,8 @@ pub enum UpstreamError {
     /// The connection could not be made.
     #[error("upstream connect failed: {0}")]
     Connect(String),
-    /// `"connect"` or `"read"` (time to the response head) ran out.
+    /// `"connect"`, `"read"` (time to the response head) or `"total"` (the request's
+    /// deadline, [`Upstream::send_by`]) ran out.
     #[error("upstream {0} timeout")]
     Timeout(&'static str),
     /// The target broke the exchange after the connection was made.
@@ -266,6 +278,18 @@ impl Upstream {
         req: Request<Full<Bytes>>,
         hash_key: Option<&[u8]>,
     ) -> Result<UpstreamResponse, UpstreamError> {
+        self.send_by(req, hash_key, None).await
+    }
+
+    /// As [`Upstream::send`], giving up with [`UpstreamError::Timeout`] at `deadline` (the
+    /// proxy's `total_timeout_ms`). Each attempt runs under one timer, the earlier of its
+    /// read timeout and the deadline, rather than a timer inside another.
+    pub async fn send_by(
+        &self,
+        req: Request<Full<Bytes>>,
+        hash_key: Option<&[u8]>,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<UpstreamResponse, UpstreamError> {
         let inner = &self.inner;
         let spec = &inner.spec;
         let (parts, body) = req.into_parts();
@@ -297,6 +321,9 @@ impl Upstream {
         let mut attempts = 0u32;
         let mut last = UpstreamError::NoHealthyTarget;
         while attempts < max_attempts {
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return Err(UpstreamError::Timeout("total"));
+            }
             let Some(idx) = self.choose(hash_key, &tried) else {
                 break;
             };
@@ -311,13 +338,53 @@ impl Upstream {
             }) else {
                 break;
             };
-            let uri = match target_uri(&inner.scheme, &target.authority, &path) {
-                Ok(u) => u,
-                Err(e) => return Err(UpstreamError::Protocol(e)),
+            let mut guard = InFlight::new(Arc::clone(&target));
+            let read_by = tokio::time::Instant::now() + read_timeout;
+            let (until, total_binds) = match deadline {
+                Some(d) if d < read_by => (d, true),
+                _ => (read_by, false),
             };
-            let req = t.into_request(uri, body.clone());
-            let guard = InFlight::new(Arc::clone(&target));
-            let outcome = tokio::time::timeout(read_timeout, inner.client.request(req)).await;
+            let outcome = match &inner.fast {
+                Some(pool) => {
+                    // Origin-form target and a Host header, as the pooled client would set.
+                    let mut req = t.into_request(Uri::from(path.clone()), body.clone());
+                    if !req.headers().contains_key(http::header::HOST) {
+                        let a = &target.authority;
+                        let host = match a.port_u16() {
+                            Some(80) => a.host(),
+                            _ => a.as_str(),
+                        };
+                        if let Ok(v) = HeaderValue::from_str(host) {
+                            req.headers_mut().insert(http::header::HOST, v);
+                        }
+                    }
+                    let sent = pool.request(idx, &target.authority, req);
+                    match tokio::time::timeout_at(until, sent).await {
+                        Ok(Ok((response, lent))) => {
+                            guard.lent = Some(lent);
+                            Ok(Ok(response))
+                        }
+                        Ok(Err(e)) => Ok(Err(e)),
+                        Err(elapsed) => Err(elapsed),
+                    }
+                }
+                None => {
+                    let uri = match target_uri(&inner.scheme, &target.authority, &path) {
+                        Ok(u) => u,
+                        Err(e) => return Err(UpstreamError::Protocol(e)),
+                    };
+                    let req = t.into_request(uri, body.clone());
+                    match tokio::time::timeout_at(until, inner.client.request(req)).await {
+                        Ok(Ok(response)) => Ok(Ok(response)),
+                        Ok(Err(e)) => Ok(Err(client::classify(&e))),
+                        Err(elapsed) => Err(elapsed),
+                    }
+                }
+            };
+            if total_binds && outcome.is_err() {
+                // The request's own deadline, not this target, ran out.
+                return Err(UpstreamError::Timeout("total"));
+            }
             let now_ms = health::now_ms(inner.epoch);
             let (err, sent) = match outcome {
                 Ok(Ok(response)) => {
@@ -338,7 +405,7 @@ impl Upstream {
                         guard,
                     });
                 }
-                Ok(Err(e)) => client::classify(&e),
+                Ok(Err(e)) => e,
                 Err(_) => (UpstreamError::Timeout("read"), true),
             };
             drop(guard);
@@ -488,9 +555,16 @@ fn compile(
     };
     let client = client::build(spec, roots).map_err(|m| invalid("tls", m))?;
     let balancer = Balancer::new(&spec.balance, &targets);
+    let fast = (!spec.tls && !spec.http2).then(|| {
+        h1::H1Pool::new(
+            targets.len(),
+            Duration::from_millis(spec.connect_timeout_ms.max(1)),
+        )
+    });
     Ok(Inner {
         spec: spec.clone(),
         client,
+        fast,
         scheme: if spec.tls {
             Scheme::HTTPS
         } else {
