@@ -15,14 +15,13 @@ mod objects;
 mod openapi;
 mod state;
 
-use std::fmt;
-
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use lampyr_spec::{DenyEntry, GatewaySpec, JwtIssuerSpec, PolicySpec, RouteSpec, UpstreamSpec};
 
 pub use error::ApiError;
+pub use lampyr_spec::IssuedKey;
 pub use state::AdminState;
 
 /// Largest request body accepted (413 above).
@@ -31,28 +30,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Response header carrying the snapshot version a mutation produced.
 pub const VERSION_HEADER: &str = "lampyr-snapshot-version";
 
-/// A freshly minted API key. Only `prefix` and `hash` are stored; `key` is shown once.
-#[derive(Clone)]
-pub struct IssuedKey {
-    /// The clear key, returned to the caller exactly once.
-    pub key: String,
-    /// Non-secret start of the key, for lookup and listing.
-    pub prefix: String,
-    /// Keyed hash of the key under the server's pepper (hex).
-    pub hash: String,
-}
-
-impl fmt::Debug for IssuedKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuedKey")
-            .field("key", &"<redacted>")
-            .field("prefix", &self.prefix)
-            .field("hash", &self.hash)
-            .finish()
-    }
-}
-
-/// What the admin API needs from the running gateway, implemented by the lead.
+/// What the admin API needs from the running gateway (implemented over the data plane by
+/// `lampyr-app`; by a fake in the tests).
 pub trait Control: Send + Sync + 'static {
     /// Validates and applies a full spec (file part + store part); `Err` lists every problem.
     fn apply(&self, spec: GatewaySpec) -> Result<u64, Vec<lampyr_spec::SpecError>>;

@@ -33,12 +33,7 @@ impl Control for GatewayControl {
     }
 
     fn issue_api_key(&self) -> IssuedKey {
-        let k = lampyr_gateway::auth::issue_api_key(self.gateway.secrets());
-        IssuedKey {
-            key: k.key,
-            prefix: k.prefix,
-            hash: k.hash,
-        }
+        lampyr_gateway::auth::issue_api_key(self.gateway.secrets())
     }
 
     fn seal_secret(&self, secret: &str) -> String {

@@ -119,3 +119,25 @@ impl CredentialKind {
         }
     }
 }
+
+/// A freshly issued API key. Only `prefix` and `hash` are ever stored; the clear `key` is
+/// returned to the caller once (creation or rotation answer) and never again.
+#[derive(Clone)]
+pub struct IssuedKey {
+    /// The key: `lpk_` + 8-character prefix + `_` + 32 random base62 characters.
+    pub key: String,
+    /// The visible prefix (`lpk_xxxxxxxx`), stored for lookup and listing.
+    pub prefix: String,
+    /// Keyed hash of the key under the server's pepper (hex), stored for lookup.
+    pub hash: String,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey")
+            .field("key", &"<redacted>")
+            .field("prefix", &self.prefix)
+            .field("hash", &self.hash)
+            .finish()
+    }
+}

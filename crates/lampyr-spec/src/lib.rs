@@ -13,7 +13,7 @@ pub mod route;
 pub mod upstream;
 pub mod validate;
 
-pub use consumer::{ConsumerSpec, CredentialKind, CredentialSpec};
+pub use consumer::{ConsumerSpec, CredentialKind, CredentialSpec, IssuedKey};
 pub use listener::{CertificateSpec, ClientAuth, ListenerSpec, ListenerTls};
 pub use policy::{DenyEntry, DenyKind, PolicySpec};
 pub use route::{

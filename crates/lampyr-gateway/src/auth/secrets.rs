@@ -139,25 +139,7 @@ impl Secrets {
     }
 }
 
-/// A freshly issued API key. The clear `key` is shown to the user once and never stored.
-pub struct IssuedKey {
-    /// The key: `lpk_` + 8-char prefix + `_` + 32 random base62 characters.
-    pub key: String,
-    /// The visible prefix (`lpk_xxxxxxxx`), stored for listing.
-    pub prefix: String,
-    /// Keyed hash ([`Secrets::hash_api_key`]), stored for lookup.
-    pub hash: String,
-}
-
-impl fmt::Debug for IssuedKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuedKey")
-            .field("key", &"<redacted>")
-            .field("prefix", &self.prefix)
-            .field("hash", &self.hash)
-            .finish()
-    }
-}
+pub use lampyr_spec::IssuedKey;
 
 /// Issues a random API key (~190 bits of entropy in the secret part) with its stored form.
 pub fn issue_api_key(secrets: &Secrets) -> IssuedKey {
