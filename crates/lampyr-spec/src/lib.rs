@@ -123,8 +123,10 @@ pub struct LimitsSpec {
     pub max_headers: usize,
     /// Request body size before 413.
     pub max_request_body: usize,
-    /// Time to receive the request head, milliseconds (slow clients get 408 / close).
+    /// Time to receive the request head, milliseconds (slow clients are disconnected).
     pub header_timeout_ms: u64,
+    /// Time to receive the request body once the head is in, milliseconds (408 after).
+    pub body_timeout_ms: u64,
     /// Idle keep-alive connection lifetime, milliseconds.
     pub idle_timeout_ms: u64,
     /// Open downstream connections before new ones wait in the accept queue.
@@ -138,6 +140,7 @@ impl Default for LimitsSpec {
             max_headers: 100,
             max_request_body: 8 * 1024 * 1024,
             header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
             idle_timeout_ms: 60_000,
             max_connections: 10_000,
         }

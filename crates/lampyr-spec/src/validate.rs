@@ -438,6 +438,7 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
         ("max_headers", l.max_headers as u64),
         ("max_request_body", l.max_request_body as u64),
         ("header_timeout_ms", l.header_timeout_ms),
+        ("body_timeout_ms", l.body_timeout_ms),
         ("idle_timeout_ms", l.idle_timeout_ms),
         ("max_connections", l.max_connections as u64),
     ] {

@@ -28,9 +28,6 @@ use crate::gateway::Gateway;
 use crate::snapshot::{CompiledRoute, Snapshot};
 use crate::Ctx;
 
-/// Longest a client may take to send the request body.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Facts of the connection a request arrived on.
 #[derive(Debug)]
 pub struct ConnInfo {
@@ -268,7 +265,8 @@ impl Flow {
         if hyper::body::Body::is_end_stream(&body) {
             return Ok(()); // no body (most GETs): nothing to read or time
         }
-        match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, max).collect()).await {
+        let within = Duration::from_millis(self.snap.spec.limits.body_timeout_ms);
+        match tokio::time::timeout(within, Limited::new(body, max).collect()).await {
             Err(_) => Err(refusal(
                 StatusCode::REQUEST_TIMEOUT,
                 "body_timeout",
