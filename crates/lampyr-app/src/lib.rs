@@ -112,12 +112,29 @@ impl RunningApp {
     }
 }
 
+/// Creates the data directory when it is missing, readable by its owner only (it holds key
+/// hashes, sealed secrets, the master key and the admin token). An existing directory keeps
+/// the permissions its operator gave it.
+pub fn ensure_data_dir(path: &std::path::Path) -> Result<(), AppError> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path).map_err(|source| AppError::Io {
+        what: format!("creating {}", path.display()),
+        source,
+    })
+}
+
 /// Starts the platform.
 pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
-    std::fs::create_dir_all(&cfg.data_dir).map_err(|source| AppError::Io {
-        what: format!("creating {}", cfg.data_dir.display()),
-        source,
-    })?;
+    ensure_data_dir(&cfg.data_dir)?;
     let store = Arc::new(SqliteStore::open(&cfg.data_dir.join("lampyr.db")).await?);
     let stored = store.load_spec().await?;
     let mut spec = merge_specs(&cfg.gateway, stored);

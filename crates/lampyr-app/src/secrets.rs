@@ -81,6 +81,23 @@ mod tests {
     }
 
     #[test]
+    fn a_new_data_directory_is_private_and_an_existing_one_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("a/b");
+        crate::ensure_data_dir(&data).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+            std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o750)).unwrap();
+            crate::ensure_data_dir(&data).unwrap();
+            let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o750);
+        }
+    }
+
+    #[test]
     fn a_missing_environment_variable_is_named() {
         let e = read_secret(
             "admin token",

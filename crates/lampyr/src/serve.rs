@@ -27,8 +27,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             http2: true,
         });
     }
-    std::fs::create_dir_all(&serve.data_dir)
-        .with_context(|| format!("cannot create data directory {}", serve.data_dir.display()))?;
+    lampyr_app::ensure_data_dir(&serve.data_dir)?;
     let key_path = serve.data_dir.join("master.key");
     let key_source = match (&serve.master_key_env, &serve.master_key_file) {
         (Some(v), _) => SecretSource::Env(v),
