@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 UP=18190 NGX=18180 LMP=18170 ADM=18171
-BODY=$(python3 -c 'import json; print(json.dumps({"items": [{"id": i, "name": "item-%04d" % i, "price": i * 3} for i in range(24)]})[:1024].ljust(1024))' | head -c 1024)
+BODY=$(python3 -c 'import json; print(json.dumps({"items": [{"id": i, "name": "item-%04d" % i, "price": i * 3} for i in range(24)]})[:1024].ljust(1024), end="")')
 
 nginx_conf() { # name port block
   mkdir -p "$W/$1"/{b,p,f,u,s}
