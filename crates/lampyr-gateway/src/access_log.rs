@@ -72,11 +72,22 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// The access-log writer.
+/// The access-log writer. Dropping it writes what is queued and stops the writer thread.
 #[derive(Debug)]
 pub struct AccessLog {
     tx: Option<SyncSender<String>>,
     dropped: AtomicU64,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for AccessLog {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer's loop once the queue (bounded) is written.
+        self.tx = None;
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
 }
 
 impl AccessLog {
@@ -87,6 +98,7 @@ impl AccessLog {
                 return Ok(AccessLog {
                     tx: None,
                     dropped: AtomicU64::new(0),
+                    writer: None,
                 });
             }
             "stdout" => Box::new(std::io::stdout()),
@@ -101,7 +113,7 @@ impl AccessLog {
             ),
         };
         let (tx, rx) = sync_channel::<String>(16 * 1024);
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("lampyr-access-log".into())
             .spawn(move || {
                 let mut buf = std::io::BufWriter::new(&mut out);
@@ -121,6 +133,7 @@ impl AccessLog {
         Ok(AccessLog {
             tx: Some(tx),
             dropped: AtomicU64::new(0),
+            writer: Some(writer),
         })
     }
 
@@ -207,16 +220,8 @@ mod tests {
             masked: 0,
         };
         log.log(&rec);
-        drop(log); // closes the channel; the writer drains and exits
-        let mut text = String::new();
-        for _ in 0..200 {
-            text = std::fs::read_to_string(&path).unwrap_or_default();
-            if !text.is_empty() {
-                break;
-            }
-            std::thread::yield_now();
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        drop(log); // writes the queue and joins the writer
+        let text = std::fs::read_to_string(&path).unwrap();
         let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(v["request_id"], "r1");
         assert_eq!(v["query_params"][0], "token");

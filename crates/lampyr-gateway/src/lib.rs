@@ -24,6 +24,7 @@ pub mod ctx;
 pub mod error;
 pub mod filters;
 pub mod gateway;
+pub mod hex;
 pub mod metrics;
 pub mod mirror;
 pub mod router;

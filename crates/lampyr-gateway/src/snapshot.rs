@@ -70,7 +70,7 @@ impl Snapshot {
         for (i, u) in spec.upstreams.iter().enumerate() {
             let old = prev.and_then(|p| p.upstreams.get(&u.name));
             let built = match &u.tls_ca {
-                Some(path) => match load_roots(path) {
+                Some(path) => match crate::server::tls::load_roots(path) {
                     Ok(roots) => Upstream::with_root_store(u, old, roots),
                     Err(e) => Err(e),
                 },
@@ -189,16 +189,4 @@ impl Snapshot {
             inspectors,
         })
     }
-}
-
-/// A root store holding the CA certificates of a PEM bundle.
-fn load_roots(path: &str) -> Result<rustls::RootCertStore, GatewayError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in crate::server::tls::load_certs(path)? {
-        roots.add(cert).map_err(|e| GatewayError::Tls {
-            path: path.to_string(),
-            message: format!("not a usable CA certificate: {e}"),
-        })?;
-    }
-    Ok(roots)
 }

@@ -190,29 +190,7 @@ fn random_base62(len: usize) -> String {
     out
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    // A table rather than `write!` per byte: this runs on every API-key request.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
-}
-
-/// Decodes hex (either case); `None` on odd length or a non-hex character.
-pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    text.as_bytes()
-        .chunks(2)
-        .map(|p| Some(nib(p[0])? << 4 | nib(p[1])?))
-        .collect()
-}
+pub(crate) use crate::hex::{decode as decode_hex, encode as hex};
 
 /// Hex SHA-256.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {

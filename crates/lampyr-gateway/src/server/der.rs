@@ -7,6 +7,8 @@
 //! anything it does not understand. Certificates it reads were either loaded from our own
 //! configuration or already verified by rustls, so it never decides trust.
 
+use crate::hex::encode as hex;
+
 /// What the gateway reads from a certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CertNames {
@@ -272,17 +274,6 @@ fn escape(value: &str) -> String {
     out
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +332,5 @@ mod tests {
             Some("1.2.840.113549")
         );
         assert_eq!(escape("#a b "), "\\#a b\\ ");
-        assert_eq!(hex(&[0x00, 0xab]), "00ab");
     }
 }

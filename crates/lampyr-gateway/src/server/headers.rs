@@ -205,7 +205,7 @@ pub fn request_id(headers: &HeaderMap) -> String {
             return v.to_string();
         }
     }
-    super::der::hex(&random::<16>())
+    crate::hex::encode(&random::<16>())
 }
 
 /// The `traceparent` to send upstream: the client's trace id with a new parent span id when

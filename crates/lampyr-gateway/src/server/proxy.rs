@@ -126,15 +126,17 @@ impl Flow {
         let upstream_path = route.upstream_path;
         let route = route.route;
 
+        // One clock reading for every time check of this request (deny TTLs, credential
+        // expiry, signature skew, policy windows).
+        let now = crate::ctx::now_unix();
         // A denied address is refused before its body is read or its credentials checked.
-        self.check_deny(None, None, crate::ctx::now_unix())?;
+        self.check_deny(None, None, now)?;
 
         let upgrade = headers::is_upgrade(req.version(), req.headers());
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
         let (parts, body) = req.into_parts();
         self.read_body(body, &parts.headers).await?;
         let body = self.req_body.clone();
-        let now = crate::ctx::now_unix();
         let ip = self.ctx.client.ip();
 
         // Authenticate.

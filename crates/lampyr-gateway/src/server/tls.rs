@@ -18,8 +18,9 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 
-use super::der::{hex, parse_certificate};
+use super::der::parse_certificate;
 use super::{ClientCert, TlsInfo};
+use crate::hex::encode as hex;
 use crate::GatewayError;
 
 /// Picks a certificate by SNI.
@@ -85,6 +86,15 @@ pub fn load_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, GatewayErr
         return Err(tls_err(path, "no certificate in file"));
     }
     Ok(certs)
+}
+
+/// A root store holding the CA certificates of a PEM bundle (client CAs, upstream `tls_ca`).
+pub fn load_roots(path: &str) -> Result<RootCertStore, GatewayError> {
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(path)? {
+        roots.add(cert).map_err(|e| tls_err(path, e))?;
+    }
+    Ok(roots)
 }
 
 /// Loads one certificate spec and the names it serves.
@@ -179,10 +189,7 @@ pub fn server_config(
                     "client_auth needs client_ca",
                 )
             })?;
-            let mut roots = RootCertStore::empty();
-            for cert in load_certs(path)? {
-                roots.add(cert).map_err(|e| tls_err(path, e))?;
-            }
+            let roots = load_roots(path)?;
             let mut verifier =
                 WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             if mode == ClientAuth::Optional {

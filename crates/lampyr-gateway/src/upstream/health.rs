@@ -164,6 +164,7 @@ pub(crate) async fn run(this: Weak<Upstream>, stop: Arc<Notify>, generation: u64
             return;
         }
         probe_all(&inner, &spec).await;
+        inner.probe_rounds.send_modify(|n| *n = n.wrapping_add(1));
         drop(inner);
         let interval = Duration::from_millis(spec.interval_ms).max(MIN_INTERVAL);
         tokio::select! {

@@ -63,6 +63,9 @@ pub(crate) struct Inner {
     /// Which `start_health` call owns probing (the newest).
     health_gen: AtomicU64,
     probe_path: Option<PathAndQuery>,
+    /// Completed rounds of active probes, so callers wait for health to change instead of
+    /// polling it.
+    probe_rounds: tokio::sync::watch::Sender<u64>,
 }
 
 impl Inner {
@@ -246,6 +249,12 @@ impl Upstream {
 
     fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Ticks after every round of active probes: wait on it (`wait_for(|_| …health()…)`)
+    /// to see a target change state without polling.
+    pub fn probe_rounds(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.probe_rounds.subscribe()
     }
 
     /// Every target's state.
@@ -575,6 +584,7 @@ fn compile(
         balancer,
         epoch: Instant::now(),
         health_gen: AtomicU64::new(0),
+        probe_rounds: tokio::sync::watch::Sender::new(0),
         probe_path,
     })
 }

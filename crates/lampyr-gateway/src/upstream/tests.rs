@@ -151,15 +151,13 @@ async fn get_target(up: &Upstream, key: Option<&[u8]>) -> String {
     target
 }
 
-/// Polls `cond` until true, failing after 5 s (readiness polling, not a timed assertion).
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for {what}");
+/// Waits until `cond` holds, re-checking after each round of probes; fails after 5 s.
+async fn wait_for(up: &Upstream, what: &str, cond: impl Fn() -> bool) {
+    let mut rounds = up.probe_rounds();
+    tokio::time::timeout(Duration::from_secs(5), rounds.wait_for(|_| cond()))
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+        .expect("probe loop alive");
 }
 
 #[tokio::test]
@@ -320,7 +318,7 @@ async fn active_probe_takes_a_failing_target_out() {
     up.start_health();
     up.start_health(); // idempotent
     let sick_s = sick.to_string();
-    wait_for("the sick target to turn unhealthy", || {
+    wait_for(&up, "the sick target to turn unhealthy", || {
         up.health()
             .iter()
             .any(|t| t.address == sick_s && !t.healthy)
@@ -334,7 +332,7 @@ async fn active_probe_takes_a_failing_target_out() {
         assert_eq!(get_target(&up, None).await, good.to_string());
     }
     failing.store(false, Ordering::SeqCst);
-    wait_for("the sick target to recover", || {
+    wait_for(&up, "the sick target to recover", || {
         up.health().iter().all(|t| t.healthy)
     })
     .await;
