@@ -8,6 +8,7 @@ pub mod detection;
 mod endpoint_match;
 pub mod findings;
 pub mod incident;
+pub mod live;
 mod report;
 mod sensitive;
 

@@ -277,6 +277,12 @@ impl Discovery {
 
     /// Templates everything recorded into an inventory.
     pub fn finish(self) -> Inventory {
+        self.snapshot()
+    }
+
+    /// The inventory as it stands, while recording goes on (the live pipeline calls this
+    /// every few seconds; the cost is one templating pass over the tries).
+    pub fn snapshot(&self) -> Inventory {
         let mut inv = Inventory {
             observed: self.observed,
             dropped_by_limits: self.dropped,
