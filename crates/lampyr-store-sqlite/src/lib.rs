@@ -4,11 +4,21 @@
 //! credentials in another (keyed by credential id, cascading on consumer delete), with a
 //! `unique_key` column that makes SQLite itself refuse a second consumer holding the same API
 //! key hash, HMAC access key, basic user name, mTLS fingerprint or JWT subject. Routes,
-//! upstreams, policies and JWT issuers are stored as JSON of their spec types. Embedded SQL
-//! migrations run at open and are tracked in `schema_version`.
+//! upstreams, policies and JWT issuers are stored as JSON of their spec types. The same file
+//! holds the analytics state ([`AnalyticsStore`](lampyr_store::AnalyticsStore): inventory,
+//! incidents, exchange samples, exceptions, traffic) and the console's users and sessions
+//! ([`ConsoleStore`](lampyr_store::ConsoleStore)), so one [`SqliteStore`] is a whole
+//! [`Store`](lampyr_store::Store). Embedded SQL migrations run at open and are tracked in
+//! `schema_version`.
 
+mod analytics;
+mod console;
 mod consumers;
 mod schema;
+
+pub use analytics::{
+    DEFAULT_EXCHANGE_LIMIT, DEFAULT_INCIDENT_LIMIT, MAX_EXCHANGE_LIMIT, MAX_INCIDENT_LIMIT,
+};
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,7 +31,7 @@ use sqlx::Row;
 /// Most audit records returned by one [`GatewayStore::list_audit`] call.
 pub const MAX_AUDIT_LIST: usize = 10_000;
 
-/// A [`GatewayStore`] backed by one SQLite database file.
+/// Every store trait backed by one SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,

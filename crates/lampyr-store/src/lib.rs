@@ -6,7 +6,17 @@
 //! macro crate) so the admin API can hold an `Arc<dyn GatewayStore>` whatever the backend.
 //! Every backend runs [`conformance::run`] in its tests, so the backends cannot drift apart.
 
+pub mod analytics;
 pub mod conformance;
+pub mod conformance_analytics;
+pub mod conformance_console;
+pub mod console;
+
+pub use analytics::{
+    AnalyticsStore, EndpointRow, ExceptionRow, ExchangeQuery, ExchangeRow, IncidentNote,
+    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, TrafficMinute,
+};
+pub use console::{ConsoleStore, Role, SessionRow, UserRow};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -234,3 +244,8 @@ fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, StoreError
 fn decode_all<T: DeserializeOwned>(values: Vec<serde_json::Value>) -> Result<Vec<T>, StoreError> {
     values.into_iter().map(decode).collect()
 }
+
+/// Every store trait together: what `lampyr serve` hands the admin API and the console.
+pub trait Store: GatewayStore + AnalyticsStore + ConsoleStore {}
+
+impl<S: GatewayStore + AnalyticsStore + ConsoleStore + ?Sized> Store for S {}

@@ -1,0 +1,789 @@
+//! The behaviour every [`AnalyticsStore`] backend must show, as one async test function.
+//!
+//! A backend's tests call [`run`] on a fresh, empty store; it panics at the first divergence,
+//! naming the rule broken. Samples are counted for size retention by the length of their
+//! stored exchange JSON (within a few bytes); the size checks leave room for that.
+
+use serde_json::json;
+
+use crate::analytics::INCIDENT_STATUSES;
+use crate::{
+    AnalyticsStore, EndpointRow, ExceptionRow, ExchangeQuery, ExchangeRow, IncidentNote,
+    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, StoreError, TrafficMinute,
+};
+
+/// A start time (µs) all sample times of the suite are offsets from (2023-11-14).
+const T0: i64 = 1_700_000_000_000_000;
+
+/// Runs every conformance check against `store`, which must start empty.
+pub async fn run<S: AnalyticsStore + ?Sized>(store: &S) {
+    empty(store).await;
+    endpoints(store).await;
+    incidents(store).await;
+    incident_workflow(store).await;
+    exchanges(store).await;
+    exchange_paging(store).await;
+    evidence_links(store).await;
+    exceptions(store).await;
+    traffic(store).await;
+    retention_by_age(store).await;
+    retention_by_size(store).await;
+}
+
+/// An endpoint row, for tests.
+pub fn endpoint(method: &str, host: &str, template: &str) -> EndpointRow {
+    EndpointRow {
+        key: format!("{method} {host}{template}"),
+        method: method.into(),
+        host: host.into(),
+        template: template.into(),
+        hits: 3,
+        first_seen_us: T0,
+        last_seen_us: T0 + 5,
+        level: 2,
+        auth: "bearer".into(),
+        report: json!({"parameters": [{"name": "id", "in": "path"}], "auth": ["bearer"]}),
+    }
+}
+
+/// A fresh `open` incident, for tests.
+pub fn incident(id: &str, severity: &str, last_us: i64) -> IncidentRow {
+    IncidentRow {
+        id: id.into(),
+        category: "attack.sqli".into(),
+        severity: severity.into(),
+        title: format!("SQL injection {id}"),
+        endpoint: Some("GET api.test/users/{id}".into()),
+        actor_ip: Some("10.0.0.1".into()),
+        actor_consumer: None,
+        actor_user: None,
+        first_us: T0,
+        last_us,
+        hits: 1,
+        detail: json!({"rules": ["sqli.union"], "exchanges": []}),
+        status: "open".into(),
+        assignee: None,
+        notes: Vec::new(),
+    }
+}
+
+/// A sample at `T0 + offset_us`, for tests.
+pub fn exchange(offset_us: i64, ip: &str, status: u16) -> ExchangeRow {
+    ExchangeRow {
+        id: 0,
+        time_us: T0 + offset_us,
+        ip: Some(ip.into()),
+        consumer: None,
+        user: None,
+        method: "GET".into(),
+        host: "api.test".into(),
+        path: "/users/1".into(),
+        endpoint: Some("GET api.test/users/{id}".into()),
+        status,
+        incidents: Vec::new(),
+        exchange: json!({"v": 1, "request": {"method": "GET", "path": "/users/1"},
+            "response": {"status": status}}),
+    }
+}
+
+fn is_not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
+    matches!(r, Err(StoreError::NotFound { .. }))
+}
+
+fn ids(rows: &[ExchangeRow]) -> Vec<i64> {
+    rows.iter().map(|r| r.id).collect()
+}
+
+/// Every sample stored, newest first (pages through the whole table).
+async fn all_exchanges<S: AnalyticsStore + ?Sized>(s: &S) -> Vec<ExchangeRow> {
+    let mut out = Vec::new();
+    let mut before_id = None;
+    loop {
+        let page = s
+            .query_exchanges(ExchangeQuery {
+                before_id,
+                limit: 1000,
+                ..ExchangeQuery::default()
+            })
+            .await
+            .expect("query all");
+        let Some(last) = page.last() else {
+            return out;
+        };
+        before_id = Some(last.id);
+        out.extend(page);
+    }
+}
+
+/// Deletes every sample and traffic minute (everything is older than year 2096).
+async fn clear<S: AnalyticsStore + ?Sized>(s: &S) -> u64 {
+    let pruned = s
+        .prune(
+            Retention {
+                max_age_secs: 0,
+                max_bytes: u64::MAX,
+            },
+            4_000_000_000,
+        )
+        .await
+        .expect("prune all");
+    assert_eq!(pruned.by_size, 0, "nothing is over an unlimited size bound");
+    pruned.by_age
+}
+
+async fn empty<S: AnalyticsStore + ?Sized>(s: &S) {
+    assert!(s.list_endpoints().await.expect("endpoints").is_empty());
+    assert!(s
+        .list_incidents(IncidentQuery::default())
+        .await
+        .expect("incidents")
+        .is_empty());
+    assert!(all_exchanges(s).await.is_empty(), "fresh store has samples");
+    assert!(s.list_exceptions().await.expect("exceptions").is_empty());
+    assert!(s.traffic(0).await.expect("traffic").is_empty());
+    assert!(is_not_found(s.get_endpoint("GET x/").await));
+    assert!(is_not_found(s.get_incident("nope").await));
+    assert!(is_not_found(s.get_exchange(1).await));
+    assert!(is_not_found(s.delete_exception(1).await));
+    assert_eq!(
+        s.prune(
+            Retention {
+                max_age_secs: 60,
+                max_bytes: 0
+            },
+            1_700_000_000
+        )
+        .await
+        .expect("prune empty"),
+        Pruned::default(),
+        "pruning an empty store deleted something"
+    );
+}
+
+async fn endpoints<S: AnalyticsStore + ?Sized>(s: &S) {
+    let a = endpoint("POST", "b.test", "/users");
+    let b = endpoint("GET", "a.test", "/z");
+    let c = endpoint("DELETE", "b.test", "/users");
+    let d = endpoint("GET", "b.test", "/users");
+    s.upsert_endpoints(vec![a.clone(), b.clone(), c.clone(), d.clone()])
+        .await
+        .expect("upsert");
+    let keys: Vec<_> = s
+        .list_endpoints()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    assert_eq!(
+        keys,
+        [b.key.as_str(), &c.key, &d.key, &a.key],
+        "endpoints not ordered by host, template, method"
+    );
+    assert_eq!(s.get_endpoint(&a.key).await.expect("get"), a, "round trip");
+
+    // Upsert replaces by key.
+    let mut a2 = a.clone();
+    a2.hits = 40;
+    a2.last_seen_us = T0 + 99;
+    a2.level = 4;
+    a2.report = json!({"parameters": [], "sensitive": ["email"]});
+    s.upsert_endpoints(vec![a2.clone()]).await.expect("replace");
+    assert_eq!(
+        s.get_endpoint(&a.key).await.expect("get"),
+        a2,
+        "not replaced"
+    );
+    assert_eq!(
+        s.list_endpoints().await.expect("list").len(),
+        4,
+        "duplicated"
+    );
+}
+
+async fn incidents<S: AnalyticsStore + ?Sized>(s: &S) {
+    let mut i1 = incident("i1", "high", T0 + 10);
+    let mut i2 = incident("i2", "low", T0 + 30);
+    i2.actor_ip = None;
+    i2.actor_consumer = Some("acme".into());
+    let mut i3 = incident("i3", "high", T0 + 20);
+    i3.actor_ip = None;
+    i3.actor_user = Some("bob".into());
+    i3.endpoint = None;
+    s.upsert_incidents(vec![i1.clone(), i2.clone(), i3.clone()])
+        .await
+        .expect("upsert");
+    assert_eq!(s.get_incident("i1").await.expect("get"), i1, "round trip");
+
+    let list = |q: IncidentQuery| async move {
+        s.list_incidents(q)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(IncidentQuery::default()).await,
+        ["i2", "i3", "i1"],
+        "not newest activity first"
+    );
+    let high = IncidentQuery {
+        severity: Some("high".into()),
+        ..IncidentQuery::default()
+    };
+    assert_eq!(list(high).await, ["i3", "i1"], "severity filter");
+    for (actor, want) in [("10.0.0.1", "i1"), ("acme", "i2"), ("bob", "i3")] {
+        let q = IncidentQuery {
+            actor: Some(actor.into()),
+            ..IncidentQuery::default()
+        };
+        assert_eq!(list(q).await, [want], "actor filter {actor}");
+    }
+    let limited = IncidentQuery {
+        limit: 2,
+        ..IncidentQuery::default()
+    };
+    assert_eq!(list(limited).await, ["i2", "i3"], "limit");
+    let both = IncidentQuery {
+        severity: Some("high".into()),
+        actor: Some("acme".into()),
+        ..IncidentQuery::default()
+    };
+    assert!(list(both).await.is_empty(), "filters are not ANDed");
+
+    // A new incident's workflow fields are stored as given.
+    i1.status = "investigating".into();
+    i1.assignee = Some("ana".into());
+    i1.notes = vec![IncidentNote {
+        at: 1,
+        author: "ana".into(),
+        text: "seen before".into(),
+    }];
+    i1.id = "i4".into();
+    s.upsert_incidents(vec![i1.clone()])
+        .await
+        .expect("upsert i4");
+    assert_eq!(s.get_incident("i4").await.expect("get"), i1, "new workflow");
+
+    // An unknown status is refused and nothing of the batch is written.
+    let mut bad = incident("i5", "low", T0);
+    bad.status = "done".into();
+    assert!(matches!(
+        s.upsert_incidents(vec![incident("i6", "low", T0), bad])
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        is_not_found(s.get_incident("i6").await),
+        "half a batch written"
+    );
+}
+
+async fn incident_workflow<S: AnalyticsStore + ?Sized>(s: &S) {
+    let status = |st: &str| IncidentUpdate {
+        status: Some(st.into()),
+        ..IncidentUpdate::default()
+    };
+    match s.update_incident("i1", status("closed")).await {
+        Err(StoreError::Conflict(msg)) => {
+            for allowed in INCIDENT_STATUSES {
+                assert!(msg.contains(allowed), "{msg:?} does not name {allowed}");
+            }
+        }
+        other => panic!("unknown status not Conflict: {other:?}"),
+    }
+    assert!(is_not_found(
+        s.update_incident("nope", status("resolved")).await
+    ));
+
+    let note = |text: &str| IncidentNote {
+        at: 1_700_000_100,
+        author: "ana".into(),
+        text: text.into(),
+    };
+    let updated = s
+        .update_incident(
+            "i1",
+            IncidentUpdate {
+                status: Some("investigating".into()),
+                assignee: Some("ana".into()),
+                note: Some(note("looking")),
+            },
+        )
+        .await
+        .expect("update");
+    assert_eq!(updated.status, "investigating");
+    assert_eq!(updated.assignee.as_deref(), Some("ana"));
+    assert_eq!(updated.notes, [note("looking")]);
+    assert_eq!(
+        s.get_incident("i1").await.expect("get"),
+        updated,
+        "not stored"
+    );
+
+    // The pipeline's upsert changes analysis fields only.
+    let mut again = incident("i1", "critical", T0 + 50);
+    again.hits = 9;
+    again.title = "SQL injection, again".into();
+    again.detail = json!({"rules": ["sqli.union", "sqli.stacked"]});
+    s.upsert_incidents(vec![again.clone()])
+        .await
+        .expect("upsert");
+    let got = s.get_incident("i1").await.expect("get");
+    assert_eq!(
+        (
+            got.hits,
+            got.severity.as_str(),
+            got.title.as_str(),
+            got.last_us
+        ),
+        (9, "critical", again.title.as_str(), T0 + 50),
+        "analysis fields not updated"
+    );
+    assert_eq!(got.detail, again.detail);
+    assert_eq!(
+        (
+            got.status.as_str(),
+            got.assignee.as_deref(),
+            got.notes.len()
+        ),
+        ("investigating", Some("ana"), 1),
+        "upsert overwrote the workflow"
+    );
+
+    // Notes append; `None` leaves fields alone; an empty assignee clears.
+    let got = s
+        .update_incident(
+            "i1",
+            IncidentUpdate {
+                note: Some(note("fixed upstream")),
+                ..IncidentUpdate::default()
+            },
+        )
+        .await
+        .expect("note");
+    assert_eq!(got.notes, [note("looking"), note("fixed upstream")]);
+    assert_eq!(got.status, "investigating", "None changed the status");
+    assert_eq!(
+        got.assignee.as_deref(),
+        Some("ana"),
+        "None changed assignee"
+    );
+    let got = s
+        .update_incident(
+            "i1",
+            IncidentUpdate {
+                status: Some("resolved".into()),
+                assignee: Some(String::new()),
+                note: None,
+            },
+        )
+        .await
+        .expect("clear");
+    assert_eq!((got.status.as_str(), got.assignee), ("resolved", None));
+    assert_eq!(got.notes.len(), 2, "notes lost");
+
+    let resolved = IncidentQuery {
+        status: Some("resolved".into()),
+        ..IncidentQuery::default()
+    };
+    let ids: Vec<_> = s
+        .list_incidents(resolved)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(ids, ["i1"], "status filter");
+}
+
+async fn exchanges<S: AnalyticsStore + ?Sized>(s: &S) {
+    let mut rows = vec![
+        exchange(1, "10.0.0.1", 200),
+        exchange(2, "10.0.0.2", 404),
+        exchange(3, "10.0.0.1", 500),
+        exchange(4, "10.0.0.3", 200),
+    ];
+    rows[0].consumer = Some("acme".into());
+    rows[1].user = Some("bob".into());
+    rows[2].consumer = Some("acme".into());
+    rows[2].user = Some("bob".into());
+    rows[3].endpoint = Some("POST api.test/login".into());
+    rows[1].incidents = vec!["i2".into(), "i1".into()];
+    s.insert_exchanges(rows.clone()).await.expect("insert");
+
+    let all = all_exchanges(s).await;
+    assert_eq!(all.len(), 4);
+    assert!(
+        all.windows(2).all(|w| w[0].id > w[1].id),
+        "not newest first: {:?}",
+        ids(&all)
+    );
+    let by_time: Vec<_> = all.iter().map(|r| r.time_us - T0).collect();
+    assert_eq!(by_time, [4, 3, 2, 1], "ids not assigned in insertion order");
+    let id = |n: usize| all[4 - n].id; // id of rows[n - 1]
+    let mut want = rows[0].clone();
+    want.id = id(1);
+    assert_eq!(
+        s.get_exchange(id(1)).await.expect("get"),
+        want,
+        "round trip"
+    );
+    assert_eq!(
+        s.get_exchange(id(2)).await.expect("get").incidents,
+        ["i1", "i2"],
+        "incidents given on insert not linked (sorted)"
+    );
+
+    let query = |q: ExchangeQuery| async move { ids(&s.query_exchanges(q).await.expect("query")) };
+    let q = ExchangeQuery::default;
+    let cases: Vec<(&str, ExchangeQuery, Vec<i64>)> = vec![
+        (
+            "ip",
+            ExchangeQuery {
+                ip: Some("10.0.0.1".into()),
+                ..q()
+            },
+            vec![id(3), id(1)],
+        ),
+        (
+            "consumer",
+            ExchangeQuery {
+                consumer: Some("acme".into()),
+                ..q()
+            },
+            vec![id(3), id(1)],
+        ),
+        (
+            "user",
+            ExchangeQuery {
+                user: Some("bob".into()),
+                ..q()
+            },
+            vec![id(3), id(2)],
+        ),
+        (
+            "endpoint",
+            ExchangeQuery {
+                endpoint: Some("POST api.test/login".into()),
+                ..q()
+            },
+            vec![id(4)],
+        ),
+        (
+            "status",
+            ExchangeQuery {
+                status: Some(200),
+                ..q()
+            },
+            vec![id(4), id(1)],
+        ),
+        (
+            "since (inclusive) and until (exclusive)",
+            ExchangeQuery {
+                since_us: Some(T0 + 2),
+                until_us: Some(T0 + 4),
+                ..q()
+            },
+            vec![id(3), id(2)],
+        ),
+        (
+            "incident",
+            ExchangeQuery {
+                incident: Some("i2".into()),
+                ..q()
+            },
+            vec![id(2)],
+        ),
+        (
+            "user and consumer together",
+            ExchangeQuery {
+                user: Some("bob".into()),
+                consumer: Some("acme".into()),
+                ..q()
+            },
+            vec![id(3)],
+        ),
+        (
+            "ip and status together",
+            ExchangeQuery {
+                ip: Some("10.0.0.1".into()),
+                status: Some(404),
+                ..q()
+            },
+            vec![],
+        ),
+        (
+            "before_id",
+            ExchangeQuery {
+                before_id: Some(id(3)),
+                ..q()
+            },
+            vec![id(2), id(1)],
+        ),
+        ("limit", ExchangeQuery { limit: 1, ..q() }, vec![id(4)]),
+    ];
+    for (what, filter, want) in cases {
+        assert_eq!(query(filter).await, want, "filter: {what}");
+    }
+    assert_eq!(clear(s).await, 4, "prune did not count every old sample");
+}
+
+async fn exchange_paging<S: AnalyticsStore + ?Sized>(s: &S) {
+    let mut rows: Vec<_> = (0..1100).map(|i| exchange(i, "10.1.0.1", 200)).collect();
+    rows[500].incidents = vec!["i9".into()];
+    s.insert_exchanges(rows).await.expect("insert 1100");
+    let cited = s
+        .query_exchanges(ExchangeQuery {
+            incident: Some("i9".into()),
+            ..ExchangeQuery::default()
+        })
+        .await
+        .expect("cited");
+    assert_eq!(cited.len(), 1, "link given on insert");
+    assert_eq!(cited[0].time_us, T0 + 500, "link on the wrong sample");
+    let q = |limit, before_id| ExchangeQuery {
+        limit,
+        before_id,
+        ..ExchangeQuery::default()
+    };
+    let page = s.query_exchanges(q(0, None)).await.expect("default");
+    assert_eq!(page.len(), 100, "limit 0 is not 100");
+    let page = s.query_exchanges(q(5000, None)).await.expect("capped");
+    assert_eq!(page.len(), 1000, "limit not capped at 1000");
+
+    // Walking pages of 300 sees every sample once, newest first.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s.query_exchanges(q(300, before)).await.expect("page");
+        assert!(page.len() <= 300);
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        seen.extend(page.iter().map(|r| r.time_us - T0));
+    }
+    let want: Vec<i64> = (0..1100).rev().collect();
+    assert_eq!(seen, want, "paging skipped or repeated samples");
+    assert_eq!(clear(s).await, 1100);
+}
+
+async fn evidence_links<S: AnalyticsStore + ?Sized>(s: &S) {
+    let rows: Vec<_> = (0..3).map(|i| exchange(i, "10.2.0.1", 403)).collect();
+    s.insert_exchanges(rows).await.expect("insert");
+    let all = all_exchanges(s).await;
+    let (newest, middle, oldest) = (all[0].id, all[1].id, all[2].id);
+    s.link_exchanges("i3", vec![oldest, newest, newest + 1000])
+        .await
+        .expect("link (unknown id ignored)");
+    s.link_exchanges("i3", vec![oldest]).await.expect("relink");
+    s.link_exchanges("i1", vec![oldest]).await.expect("link i1");
+    let by_incident = |id: &str| ExchangeQuery {
+        incident: Some(id.into()),
+        ..ExchangeQuery::default()
+    };
+    let got = s.query_exchanges(by_incident("i3")).await.expect("query");
+    assert_eq!(ids(&got), [newest, oldest], "query by incident");
+    assert_eq!(got[1].incidents, ["i1", "i3"], "links listed once, sorted");
+    assert!(s
+        .get_exchange(middle)
+        .await
+        .expect("get")
+        .incidents
+        .is_empty());
+    assert!(
+        is_not_found(s.get_exchange(newest + 1000).await),
+        "unknown id linked into existence"
+    );
+    assert_eq!(clear(s).await, 3);
+    assert!(
+        s.query_exchanges(by_incident("i3"))
+            .await
+            .expect("query")
+            .is_empty(),
+        "links outlived their samples"
+    );
+}
+
+async fn exceptions<S: AnalyticsStore + ?Sized>(s: &S) {
+    let row = |rule: &str, endpoint: Option<&str>, actor: Option<&str>| ExceptionRow {
+        id: 0,
+        rule: rule.into(),
+        endpoint: endpoint.map(Into::into),
+        actor: actor.map(Into::into),
+        reason: "scanner we run".into(),
+        author: "ana".into(),
+        created_at: 1_700_000_000,
+    };
+    let a = row("attack.*", None, Some("10.9.9.9"));
+    let b = row("sqli.union", Some("GET api.test/search"), None);
+    let c = row("abuse.bola", None, None);
+    let ia = s.add_exception(a.clone()).await.expect("add a");
+    let ib = s.add_exception(b.clone()).await.expect("add b");
+    let ic = s.add_exception(c.clone()).await.expect("add c");
+    assert!(ia < ib && ib < ic, "ids not increasing");
+    let with_id = |mut r: ExceptionRow, id| {
+        r.id = id;
+        r
+    };
+    assert_eq!(
+        s.list_exceptions().await.expect("list"),
+        [
+            with_id(a.clone(), ia),
+            with_id(b, ib),
+            with_id(c.clone(), ic)
+        ],
+        "exceptions not listed oldest first"
+    );
+    s.delete_exception(ib).await.expect("delete");
+    assert!(is_not_found(s.delete_exception(ib).await), "deleted twice");
+    assert_eq!(
+        s.list_exceptions().await.expect("list"),
+        [with_id(a, ia), with_id(c, ic)]
+    );
+}
+
+async fn traffic<S: AnalyticsStore + ?Sized>(s: &S) {
+    let m = |minute, requests, errors| TrafficMinute {
+        minute,
+        requests,
+        errors,
+        blocked: 1,
+        attacks: 2,
+        shed: 3,
+    };
+    s.add_traffic(vec![m(1_700_000_040, 10, 1), m(1_700_000_100, 5, 0)])
+        .await
+        .expect("add");
+    // Adding again sums, also twice within one batch.
+    s.add_traffic(vec![m(1_700_000_040, 7, 2), m(1_700_000_040, 1, 0)])
+        .await
+        .expect("add again");
+    let want = vec![
+        TrafficMinute {
+            minute: 1_700_000_040,
+            requests: 18,
+            errors: 3,
+            blocked: 3,
+            attacks: 6,
+            shed: 9,
+        },
+        m(1_700_000_100, 5, 0),
+    ];
+    assert_eq!(s.traffic(0).await.expect("traffic"), want, "counters");
+    assert_eq!(
+        s.traffic(1_700_000_041).await.expect("since"),
+        want[1..],
+        "since filter"
+    );
+    // Cleared by the retention checks that follow.
+}
+
+async fn retention_by_age<S: AnalyticsStore + ?Sized>(s: &S) {
+    let now = 1_700_001_000; // T0 is 1_700_000_000 s
+    let rows: Vec<_> = (0..10)
+        .map(|i| exchange(i * 100_000_000, "10.3.0.1", 200)) // one every 100 s
+        .collect();
+    s.insert_exchanges(rows).await.expect("insert");
+    let all = all_exchanges(s).await;
+    s.link_exchanges("i1", ids(&all)).await.expect("link");
+    s.add_traffic(vec![TrafficMinute {
+        minute: 1_700_000_880,
+        requests: 1,
+        ..TrafficMinute::default()
+    }])
+    .await
+    .expect("traffic");
+
+    // Keep 400 s: samples at 600..=900 s stay (600 is exactly at the bound), 0..=500 s go,
+    // and so do the traffic minutes of the earlier checks.
+    let pruned = s
+        .prune(
+            Retention {
+                max_age_secs: 400,
+                max_bytes: u64::MAX,
+            },
+            now,
+        )
+        .await
+        .expect("prune");
+    assert_eq!(
+        pruned,
+        Pruned {
+            by_age: 6,
+            by_size: 0
+        },
+        "age retention"
+    );
+    let left: Vec<_> = all_exchanges(s)
+        .await
+        .iter()
+        .map(|r| (r.time_us - T0) / 1_000_000)
+        .collect();
+    assert_eq!(left, [900, 800, 700, 600]);
+    let linked = s
+        .query_exchanges(ExchangeQuery {
+            incident: Some("i1".into()),
+            ..ExchangeQuery::default()
+        })
+        .await
+        .expect("linked");
+    assert_eq!(linked.len(), 4, "links of pruned samples remain");
+    let minutes: Vec<_> = s
+        .traffic(0)
+        .await
+        .expect("traffic")
+        .iter()
+        .map(|m| m.minute)
+        .collect();
+    assert_eq!(minutes, [1_700_000_880], "old traffic minutes kept");
+    assert_eq!(clear(s).await, 4);
+    assert!(s.traffic(0).await.expect("traffic").is_empty());
+}
+
+async fn retention_by_size<S: AnalyticsStore + ?Sized>(s: &S) {
+    // Each sample stores 1000–1100 bytes of JSON, so 5 fit in 5500 bytes and 6 do not.
+    let rows: Vec<_> = (0..12)
+        .map(|i| {
+            let mut r = exchange(i, "10.4.0.1", 200);
+            r.exchange = json!({"v": 1, "pad": "x".repeat(1000)});
+            r
+        })
+        .collect();
+    s.insert_exchanges(rows).await.expect("insert");
+    let now = 1_700_000_100;
+    let retention = Retention {
+        max_age_secs: 3600,
+        max_bytes: 5500,
+    };
+    let pruned = s.prune(retention, now).await.expect("prune");
+    assert_eq!(
+        pruned,
+        Pruned {
+            by_age: 0,
+            by_size: 7
+        },
+        "size retention"
+    );
+    let left: Vec<_> = all_exchanges(s)
+        .await
+        .iter()
+        .map(|r| r.time_us - T0)
+        .collect();
+    assert_eq!(left, [11, 10, 9, 8, 7], "not the oldest were deleted");
+    assert_eq!(
+        s.prune(retention, now).await.expect("again"),
+        Pruned::default(),
+        "a store within bounds was pruned"
+    );
+    let zero = Retention {
+        max_age_secs: 3600,
+        max_bytes: 0,
+    };
+    assert_eq!(
+        s.prune(zero, now).await.expect("zero").by_size,
+        5,
+        "a zero byte bound keeps samples"
+    );
+    assert!(all_exchanges(s).await.is_empty());
+}
