@@ -30,6 +30,7 @@ fn tls_listener(name: &str, client_auth: ClientAuth, client_ca: Option<String>) 
             client_auth,
         }),
         http2: true,
+        trusted_proxies: Vec::new(),
     }
 }
 

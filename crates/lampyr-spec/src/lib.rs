@@ -14,7 +14,7 @@ pub mod upstream;
 pub mod validate;
 
 pub use consumer::{ConsumerSpec, CredentialKind, CredentialSpec, IssuedKey};
-pub use listener::{CertificateSpec, ClientAuth, ListenerSpec, ListenerTls};
+pub use listener::{parse_trusted_proxy, CertificateSpec, ClientAuth, ListenerSpec, ListenerTls};
 pub use policy::{DenyEntry, DenyKind, PolicySpec};
 pub use route::{
     AuthMethod, InspectMode, InspectSpec, MaskSpec, PathMatch, RateLimitKey, RateLimitSpec,

@@ -16,6 +16,12 @@ pub struct ListenerSpec {
     /// Offer HTTP/2 (ALPN `h2` with TLS, prior knowledge or upgrade-free h2c detection without).
     #[serde(default = "yes")]
     pub http2: bool,
+    /// Addresses or CIDRs of proxies in front (load balancers, the demo's simulator) whose
+    /// `X-Forwarded-For` is believed: the client is then the rightmost address in it that is
+    /// not itself trusted, for policies, limits, the deny list, logs and analytics. Empty:
+    /// the TCP peer is the client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -64,4 +70,12 @@ pub struct CertificateSpec {
     /// The first certificate of a listener is the default when SNI matches nothing.
     #[serde(default)]
     pub sni: Vec<String>,
+}
+
+/// Parses one `trusted_proxies` entry: a CIDR, or a single address (as a /32 or /128).
+pub fn parse_trusted_proxy(s: &str) -> Option<ipnet::IpNet> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }

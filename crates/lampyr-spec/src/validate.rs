@@ -104,6 +104,14 @@ pub fn validate(spec: &GatewaySpec, base: &str) -> Vec<SpecError> {
                 format!("`{}` is used by another listener", l.address),
             );
         }
+        for (j, p) in l.trusted_proxies.iter().enumerate() {
+            if crate::parse_trusted_proxy(p).is_none() {
+                e.push(
+                    format!("{at}.trusted_proxies[{j}]"),
+                    format!("`{p}` is not an IP address or CIDR"),
+                );
+            }
+        }
         if let Some(tls) = &l.tls {
             for (j, c) in tls.certificates.iter().enumerate() {
                 if !certs.contains(c.as_str()) {

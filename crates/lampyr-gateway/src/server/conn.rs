@@ -40,6 +40,8 @@ pub(super) struct AcceptCtx {
     pub limits: Arc<LimitsSpec>,
     pub listener: Arc<str>,
     pub http2: bool,
+    /// The listener's `trusted_proxies`.
+    pub trusted: Arc<[ipnet::IpNet]>,
     pub tls: Option<TlsAcceptor>,
     /// Shutdown: connections still in the handshake end at once; serving ones drain.
     pub shutdown: watch::Receiver<bool>,
@@ -63,12 +65,14 @@ pub(super) async fn serve(
     };
     let header_timeout = Duration::from_millis(ctx.limits.header_timeout_ms.max(1));
     let listener = ctx.listener.clone();
+    let trusted = ctx.trusted.clone();
     let conn = move |tls| {
         Arc::new(ConnInfo {
             client: peer,
             local,
             listener,
             tls,
+            trusted: trusted.clone(),
             _permit: Some(permit),
         })
     };

@@ -132,6 +132,55 @@ fn hop_bit(name: &HeaderName) -> u8 {
     }
 }
 
+/// Most `X-Forwarded-For` entries looked at (an attacker controls the left part of the chain).
+const MAX_FORWARDED_HOPS: usize = 16;
+
+/// The client named by `X-Forwarded-For` when `peer` is a trusted proxy: walking from the
+/// right, the first address that is not itself trusted (the leftmost one when all are).
+/// `None` (use the peer) when the peer is not trusted, the header is absent, or an entry that
+/// must be read is not an address.
+pub fn forwarded_client(
+    trusted: &[ipnet::IpNet],
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Option<std::net::IpAddr> {
+    if trusted.is_empty() || !trusted.iter().any(|n| n.contains(&peer)) {
+        return None;
+    }
+    let mut chosen = None;
+    let mut seen = 0usize;
+    let values: Vec<&str> = headers
+        .get_all(&X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    for value in values.iter().rev() {
+        for entry in value.rsplit(',') {
+            seen += 1;
+            if seen > MAX_FORWARDED_HOPS {
+                return chosen;
+            }
+            let ip = parse_forwarded_entry(entry.trim())?;
+            chosen = Some(ip);
+            if !trusted.iter().any(|n| n.contains(&ip)) {
+                return chosen;
+            }
+        }
+    }
+    chosen
+}
+
+/// One `X-Forwarded-For` entry: an address, `[v6]:port` or `v4:port`.
+fn parse_forwarded_entry(s: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip());
+    }
+    None
+}
+
 /// Sets the headers that tell the upstream about the original request.
 pub fn add_forwarding(
     headers: &mut HeaderMap,
@@ -321,6 +370,62 @@ pub fn header_bytes(headers: &HeaderMap) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(X_FORWARDED_FOR.clone(), HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
+        list.iter()
+            .map(|s| lampyr_spec::parse_trusted_proxy(s).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn forwarded_client_is_the_rightmost_untrusted_address() {
+        let lb = "10.0.0.2".parse().unwrap();
+        let t = nets(&["10.0.0.0/24"]);
+        let h = xff(&["203.0.113.9, 198.51.100.7, 10.0.0.5"]);
+        assert_eq!(
+            forwarded_client(&t, lb, &h),
+            Some("198.51.100.7".parse().unwrap()),
+            "a spoofed left part is ignored"
+        );
+        let two = xff(&["203.0.113.9", "10.0.0.7"]);
+        assert_eq!(
+            forwarded_client(&t, lb, &two),
+            Some("203.0.113.9".parse().unwrap()),
+            "several header lines read as one list"
+        );
+        assert_eq!(
+            forwarded_client(&t, lb, &xff(&["[2001:db8::1]:443"])),
+            Some("2001:db8::1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn forwarded_client_needs_a_trusted_peer_and_a_readable_chain() {
+        let t = nets(&["127.0.0.1"]);
+        let h = xff(&["203.0.113.9"]);
+        assert_eq!(forwarded_client(&t, "192.0.2.1".parse().unwrap(), &h), None);
+        assert_eq!(
+            forwarded_client(&[], "127.0.0.1".parse().unwrap(), &h),
+            None
+        );
+        let lo = "127.0.0.1".parse().unwrap();
+        assert_eq!(forwarded_client(&t, lo, &HeaderMap::new()), None);
+        assert_eq!(forwarded_client(&t, lo, &xff(&["not-an-ip"])), None);
+        let long = vec!["127.0.0.1"; 40].join(", ");
+        assert_eq!(
+            forwarded_client(&t, lo, &xff(&[&long])),
+            Some("127.0.0.1".parse().unwrap()),
+            "the walk stops after a bounded number of hops"
+        );
+    }
 
     fn map(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -118,6 +118,12 @@ pub async fn start(
             limits: limits.clone(),
             listener: Arc::from(b.spec.name.as_str()),
             http2: b.spec.http2,
+            trusted: b
+                .spec
+                .trusted_proxies
+                .iter()
+                .filter_map(|p| lampyr_spec::parse_trusted_proxy(p))
+                .collect(),
             tls: b.tls,
             shutdown: shutdown.clone(),
             kill: kill_rx.clone(),

@@ -39,6 +39,8 @@ pub struct ConnInfo {
     pub listener: Arc<str>,
     /// TLS details; `None` on plain listeners.
     pub tls: Option<Arc<TlsInfo>>,
+    /// Proxies whose `X-Forwarded-For` names the client (the listener's `trusted_proxies`).
+    pub trusted: Arc<[ipnet::IpNet]>,
     /// The connection's slot under `max_connections`; an upgraded tunnel keeps it after
     /// the HTTP connection itself has ended.
     pub(crate) _permit: Option<tokio::sync::OwnedSemaphorePermit>,
@@ -54,7 +56,11 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let snap = gateway.snapshot();
-    let mut ctx = Ctx::new(conn.client, conn.listener.clone(), conn.tls.clone());
+    let client = match headers::forwarded_client(&conn.trusted, conn.client.ip(), req.headers()) {
+        Some(ip) => SocketAddr::new(ip, conn.client.port()),
+        None => conn.client,
+    };
+    let mut ctx = Ctx::new(client, conn.listener.clone(), conn.tls.clone());
     ctx.request_id = headers::request_id(req.headers());
     ctx.traceparent = headers::traceparent(req.headers());
     let scheme = if conn.tls.is_some() { "https" } else { "http" };
@@ -480,9 +486,10 @@ impl Flow {
         let mut headers = parts.headers;
         headers::strip_hop_by_hop(&mut headers, upgrade);
         headers.remove(EXPECT);
+        // The chain grows by the TCP peer: a trusted proxy's own entries stay as they came.
         headers::add_forwarding(
             &mut headers,
-            self.ctx.client.ip(),
+            self.conn.client.ip(),
             self.head.scheme,
             &self.head.authority,
             &self.ctx.request_id,

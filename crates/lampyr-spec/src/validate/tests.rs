@@ -129,3 +129,20 @@ fn time_windows_and_days_parse() {
     assert_eq!(day_index("Sun"), Some(6));
     assert_eq!(day_index("sunday"), None);
 }
+
+#[test]
+fn trusted_proxies_must_be_addresses_or_cidrs() {
+    let spec = parse(
+        r#"
+listeners:
+  - {name: main, address: "127.0.0.1:0", trusted_proxies: ["10.0.0.0/8", "127.0.0.1", "::1", "lb.internal", "10.0.0.0/99"]}
+"#,
+    );
+    assert_eq!(
+        ats(&spec),
+        vec![
+            "gateway.listeners[0].trusted_proxies[3]",
+            "gateway.listeners[0].trusted_proxies[4]",
+        ]
+    );
+}

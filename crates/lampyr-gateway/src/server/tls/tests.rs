@@ -65,6 +65,7 @@ fn listener(http2: bool) -> ListenerSpec {
         address: "127.0.0.1:0".into(),
         tls: None,
         http2,
+        trusted_proxies: Vec::new(),
     }
 }
 
