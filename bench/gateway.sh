@@ -84,7 +84,8 @@ lampyr_conf() { # scenario
     - name: bench
       credentials: [{type: api_key, key_env: BENCH_KEY}]"
     mirror="mirror: {enabled: true, max_body: 65536, capacity: 65536}"
-    mirror_file="mirror_file: /dev/null"
+    mirror_file="mirror_file: /dev/null
+  analytics: {enabled: false}"
   fi
   cat > "$W/lampyr-$1.yaml" <<YAML
 version: 1

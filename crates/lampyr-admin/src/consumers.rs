@@ -6,11 +6,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Json;
+use axum::{Extension, Json};
 use lampyr_spec::{ConsumerSpec, CredentialKind, CredentialSpec};
 use lampyr_store::StoreError;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Principal;
 use crate::error::{bad_query, ApiError, JsonBody};
 use crate::state::{check_name, versioned, versioned_empty, AdminState, Undo};
 
@@ -210,6 +211,7 @@ async fn find(state: &AdminState, name: &str) -> Result<Option<ConsumerSpec>, Ap
 /// Writes `next`, applies, and answers with its view (`status`) or rolls back.
 pub(crate) async fn commit(
     state: &AdminState,
+    who: &Principal,
     prev: Option<ConsumerSpec>,
     next: ConsumerSpec,
     action: &str,
@@ -224,7 +226,7 @@ pub(crate) async fn commit(
         })
         .await?;
     state
-        .audit(action, &format!("consumer/{name}"), detail)
+        .audit(&who.name, action, &format!("consumer/{name}"), detail)
         .await;
     let view = ConsumerView::new(&next, &last_used_map(state).await?);
     Ok((version, view))
@@ -276,6 +278,7 @@ pub(crate) async fn get_one(
 /// `POST /consumers`: 201, or 409 when the name exists.
 pub(crate) async fn create(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     JsonBody(input): JsonBody<ConsumerInput>,
 ) -> Result<Response, ApiError> {
     let name = input
@@ -299,13 +302,14 @@ pub(crate) async fn create(
         )));
     }
     let detail = serde_json::json!({"name": name});
-    let (v, view) = commit(&state, None, next, "consumer.create", detail).await?;
+    let (v, view) = commit(&state, &who, None, next, "consumer.create", detail).await?;
     Ok(versioned(StatusCode::CREATED, v, to_json(&view)?))
 }
 
 /// `PUT /consumers/{name}`: replaces the profile (credentials kept); creates when missing.
 pub(crate) async fn replace(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ConsumerInput>,
 ) -> Result<Response, ApiError> {
@@ -340,13 +344,14 @@ pub(crate) async fn replace(
         "consumer.create"
     };
     let detail = serde_json::json!({"name": name});
-    let (v, view) = commit(&state, prev, next, action, detail).await?;
+    let (v, view) = commit(&state, &who, prev, next, action, detail).await?;
     Ok(versioned(status, v, to_json(&view)?))
 }
 
 /// `PATCH /consumers/{name}`: `disabled`, `groups`, `tags`, `scopes`, each optional.
 pub(crate) async fn patch(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ConsumerPatch>,
 ) -> Result<Response, ApiError> {
@@ -368,13 +373,14 @@ pub(crate) async fn patch(
     }
     check_profile(&next)?;
     let detail = serde_json::json!({"name": name, "disabled": next.disabled});
-    let (v, view) = commit(&state, Some(prev), next, "consumer.update", detail).await?;
+    let (v, view) = commit(&state, &who, Some(prev), next, "consumer.update", detail).await?;
     Ok(versioned(StatusCode::OK, v, to_json(&view)?))
 }
 
 /// `DELETE /consumers/{name}` (with its credentials).
 pub(crate) async fn delete(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let _guard = state.write_lock().await;
@@ -389,6 +395,7 @@ pub(crate) async fn delete(
         .await?;
     state
         .audit(
+            &who.name,
             "consumer.delete",
             &format!("consumer/{name}"),
             serde_json::json!({"name": name}),

@@ -3,10 +3,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Json;
+use axum::{Extension, Json};
 use lampyr_spec::{ConsumerSpec, CredentialKind, CredentialSpec};
 use serde::Deserialize;
 
+use crate::auth::Principal;
 use crate::consumers::{commit, last_used_map, refuse_file_consumer, CredentialView};
 use crate::error::{ApiError, JsonBody, MaybeJson};
 use crate::state::{now, random_b64, random_hex, versioned, versioned_empty, AdminState};
@@ -277,6 +278,7 @@ pub(crate) async fn list(
 /// `POST /consumers/{name}/credentials`: 201; a minted key or secret appears only here.
 pub(crate) async fn create(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     JsonBody(req): JsonBody<NewCredential>,
 ) -> Result<Response, ApiError> {
@@ -295,6 +297,7 @@ pub(crate) async fn create(
     next.credentials.push(cred);
     let (v, _) = commit(
         &state,
+        &who,
         Some(prev),
         next.clone(),
         "credential.create",
@@ -315,6 +318,7 @@ async fn owner(state: &AdminState, id: &str) -> Result<ConsumerSpec, ApiError> {
 /// credential live `grace_secs` more (default one hour, at most 30 days).
 pub(crate) async fn rotate(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     MaybeJson(body): MaybeJson<RotateInput>,
 ) -> Result<Response, ApiError> {
@@ -365,6 +369,7 @@ pub(crate) async fn rotate(
     let detail = serde_json::json!({"id": id, "successor": new_id, "grace_secs": grace});
     let (v, _) = commit(
         &state,
+        &who,
         Some(prev),
         next.clone(),
         "credential.rotate",
@@ -382,6 +387,7 @@ pub(crate) async fn rotate(
 /// `POST /credentials/{id}/revoke`: refused at once, kept for the record.
 pub(crate) async fn revoke(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let _guard = state.write_lock().await;
@@ -397,6 +403,7 @@ pub(crate) async fn revoke(
     let detail = serde_json::json!({"id": id});
     let (v, _) = commit(
         &state,
+        &who,
         Some(prev),
         next.clone(),
         "credential.revoke",
@@ -410,6 +417,7 @@ pub(crate) async fn revoke(
 /// `DELETE /credentials/{id}`.
 pub(crate) async fn delete(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let _guard = state.write_lock().await;
@@ -418,6 +426,6 @@ pub(crate) async fn delete(
     next.credentials
         .retain(|c| c.id.as_deref() != Some(id.as_str()));
     let detail = serde_json::json!({"id": id});
-    let (v, _) = commit(&state, Some(prev), next, "credential.delete", detail).await?;
+    let (v, _) = commit(&state, &who, Some(prev), next, "credential.delete", detail).await?;
     Ok(versioned_empty(v))
 }

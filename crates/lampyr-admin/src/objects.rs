@@ -5,13 +5,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use lampyr_spec::{
     DenyEntry, DenyKind, GatewaySpec, JwtIssuerSpec, PolicySpec, RouteSpec, UpstreamSpec,
 };
 use lampyr_store::{GatewayStoreExt, NamedObject, StoreError};
 use serde::Deserialize;
 
+use crate::auth::Principal;
 use crate::error::{bad_query, ApiError, JsonBody};
 use crate::merge_specs;
 use crate::state::{check_name, versioned, versioned_empty, AdminState, Undo, MAX_NAME};
@@ -103,6 +104,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
 /// Writes `object`, applies, rolls back on refusal, audits.
 async fn commit<T: Managed>(
     state: &AdminState,
+    who: &Principal,
     object: &T,
     prev: Option<serde_json::Value>,
     action: &str,
@@ -118,6 +120,7 @@ async fn commit<T: Managed>(
         .await?;
     state
         .audit(
+            &who.name,
             &format!("{}.{action}", T::NOUN),
             &format!("{}/{name}", T::NOUN),
             serde_json::json!({"name": name}),
@@ -158,6 +161,7 @@ pub(crate) async fn get_one<T: Managed>(
 /// `POST /{kind}`: 201, or 409 when the name exists.
 pub(crate) async fn create<T: Managed>(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     JsonBody(object): JsonBody<T>,
 ) -> Result<Response, ApiError> {
     let name = object.object_name().to_string();
@@ -170,13 +174,14 @@ pub(crate) async fn create<T: Managed>(
             T::NOUN
         )));
     }
-    let v = commit(&state, &object, None, "create").await?;
+    let v = commit(&state, &who, &object, None, "create").await?;
     Ok(versioned(StatusCode::CREATED, v, to_json(&object)?))
 }
 
 /// `PUT /{kind}/{name}`: replaces (200) or creates (201).
 pub(crate) async fn replace<T: Managed>(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
     JsonBody(object): JsonBody<T>,
 ) -> Result<Response, ApiError> {
@@ -194,13 +199,14 @@ pub(crate) async fn replace<T: Managed>(
     } else {
         (StatusCode::CREATED, "create")
     };
-    let v = commit(&state, &object, prev, action).await?;
+    let v = commit(&state, &who, &object, prev, action).await?;
     Ok(versioned(status, v, to_json(&object)?))
 }
 
 /// `DELETE /{kind}/{name}`: 422 (and nothing deleted) while something still refers to it.
 pub(crate) async fn delete<T: Managed>(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let _guard = state.write_lock().await;
@@ -215,6 +221,7 @@ pub(crate) async fn delete<T: Managed>(
     let version = state.apply_or_rollback(undo).await?;
     state
         .audit(
+            &who.name,
             &format!("{}.delete", T::NOUN),
             &format!("{}/{name}", T::NOUN),
             serde_json::json!({"name": name}),
@@ -275,17 +282,31 @@ async fn push_deny(state: &AdminState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Adds or replaces a deny entry, pushes the whole list to the data plane at once, audits.
+/// Shared by `POST /deny` and the incident "block the actor" action.
+pub(crate) async fn add_deny(
+    state: &AdminState,
+    who: &Principal,
+    entry: &DenyEntry,
+) -> Result<(), ApiError> {
+    check_deny(entry)?;
+    let _guard = state.write_lock().await;
+    state.store().add_deny(entry.clone()).await?;
+    push_deny(state).await?;
+    let object = format!("deny/{}", entry.value);
+    state
+        .audit(&who.name, "deny.add", &object, to_json(entry)?)
+        .await;
+    Ok(())
+}
+
 /// `POST /deny`: adds or replaces (same kind and value) an entry; 201.
 pub(crate) async fn deny_add(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     JsonBody(entry): JsonBody<DenyEntry>,
 ) -> Result<Response, ApiError> {
-    check_deny(&entry)?;
-    let _guard = state.write_lock().await;
-    state.store().add_deny(entry.clone()).await?;
-    push_deny(&state).await?;
-    let object = format!("deny/{}", entry.value);
-    state.audit("deny.add", &object, to_json(&entry)?).await;
+    add_deny(&state, &who, &entry).await?;
     Ok((StatusCode::CREATED, Json(to_json(&entry)?)).into_response())
 }
 
@@ -300,6 +321,7 @@ pub(crate) struct DenyKey {
 /// `DELETE /deny?kind=&value=`: 204, 404 when absent.
 pub(crate) async fn deny_remove(
     State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
     query: Result<Query<DenyKey>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Query(key) = query.map_err(bad_query)?;
@@ -308,7 +330,12 @@ pub(crate) async fn deny_remove(
     push_deny(&state).await?;
     let detail = serde_json::json!({"kind": key.kind, "value": key.value});
     state
-        .audit("deny.remove", &format!("deny/{}", key.value), detail)
+        .audit(
+            &who.name,
+            "deny.remove",
+            &format!("deny/{}", key.value),
+            detail,
+        )
         .await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -332,12 +359,20 @@ pub(crate) async fn audit(
 }
 
 /// `POST /reload`: re-applies the file part plus everything stored.
-pub(crate) async fn reload(State(state): State<AdminState>) -> Result<Response, ApiError> {
+pub(crate) async fn reload(
+    State(state): State<AdminState>,
+    Extension(who): Extension<Principal>,
+) -> Result<Response, ApiError> {
     let _guard = state.write_lock().await;
     let spec = merge_specs(state.file_spec(), state.store().load_spec().await?);
     let version = state.control().apply(spec).map_err(ApiError::invalid)?;
     state
-        .audit("reload", "gateway", serde_json::json!({"version": version}))
+        .audit(
+            &who.name,
+            "reload",
+            "gateway",
+            serde_json::json!({"version": version}),
+        )
         .await;
     Ok(versioned(
         StatusCode::OK,

@@ -7,11 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lampyr_spec::{ConsumerSpec, GatewaySpec};
-use lampyr_store::{GatewayStore, ObjectKind, StoreError};
+use lampyr_store::{ObjectKind, Store, StoreError};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::auth::TokenDigest;
 use crate::error::ApiError;
+use crate::session::LoginThrottle;
 use crate::{merge_specs, Control, VERSION_HEADER};
 
 /// Audit actor for requests made with the admin bearer token.
@@ -24,12 +25,16 @@ pub struct AdminState {
 }
 
 struct Inner {
-    store: Arc<dyn GatewayStore>,
+    store: Arc<dyn Store>,
     control: Arc<dyn Control>,
     token: TokenDigest,
     file_spec: GatewaySpec,
     /// Serializes mutations so a rollback never undoes someone else's change.
     writes: Mutex<()>,
+    /// Whether session cookies carry `Secure` (the admin listener is behind TLS).
+    secure_cookies: bool,
+    /// Recent failed logins per user name and address.
+    throttle: LoginThrottle,
 }
 
 impl fmt::Debug for AdminState {
@@ -38,6 +43,7 @@ impl fmt::Debug for AdminState {
             .field("token", &self.inner.token)
             .field("file_routes", &self.inner.file_spec.routes.len())
             .field("file_consumers", &self.inner.file_spec.consumers.len())
+            .field("secure_cookies", &self.inner.secure_cookies)
             .finish_non_exhaustive()
     }
 }
@@ -59,9 +65,10 @@ pub(crate) enum Undo {
 
 impl AdminState {
     /// `token` is the bearer token every request must carry (an empty token refuses every
-    /// request); `file_spec` is the config-file part, read-only through the API.
+    /// request); `file_spec` is the config-file part, read-only through the API. Session
+    /// cookies are issued without `Secure` until [`AdminState::with_secure_cookies`] says so.
     pub fn new(
-        store: Arc<dyn GatewayStore>,
+        store: Arc<dyn Store>,
         control: Arc<dyn Control>,
         token: &str,
         file_spec: GatewaySpec,
@@ -73,15 +80,42 @@ impl AdminState {
                 token: TokenDigest::new(token),
                 file_spec,
                 writes: Mutex::new(()),
+                secure_cookies: false,
+                throttle: LoginThrottle::default(),
             }),
         }
+    }
+
+    /// Marks session cookies `Secure`: set it when the admin listener is reached over HTTPS
+    /// (directly or through a TLS-terminating proxy). Call before cloning the state.
+    pub fn with_secure_cookies(self, secure: bool) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.secure_cookies = secure;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => {
+                tracing::warn!("admin state already shared; secure_cookies left unchanged");
+                Self { inner: shared }
+            }
+        }
+    }
+
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.inner.secure_cookies
+    }
+
+    pub(crate) fn throttle(&self) -> &LoginThrottle {
+        &self.inner.throttle
     }
 
     pub(crate) fn token(&self) -> &TokenDigest {
         &self.inner.token
     }
 
-    pub(crate) fn store(&self) -> &dyn GatewayStore {
+    pub(crate) fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
     }
 
@@ -134,11 +168,18 @@ impl AdminState {
         }
     }
 
-    /// Records a mutation; a failed audit write is logged, the change itself already happened.
-    pub(crate) async fn audit(&self, action: &str, object: &str, detail: serde_json::Value) {
+    /// Records a change made by `actor` (a console user, or `admin` for the bearer token); a
+    /// failed audit write is logged, the change itself already happened.
+    pub(crate) async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        object: &str,
+        detail: serde_json::Value,
+    ) {
         if let Err(e) = self
             .store()
-            .append_audit(ACTOR, action, object, detail, now())
+            .append_audit(actor, action, object, detail, now())
             .await
         {
             tracing::error!(error = %e, action, object, "admin api: audit write failed");

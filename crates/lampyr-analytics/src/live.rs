@@ -20,6 +20,7 @@
 mod mask;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use lampyr_classify::grading::Grading;
 use lampyr_classify::Classifier;
@@ -129,7 +130,7 @@ pub struct LivePipeline {
     engine: behavior::Engine,
     incidents: Incidents,
     matcher: EndpointMatcher,
-    inventory: Inventory,
+    inventory: Arc<Inventory>,
     facts: HashMap<String, Facts>,
     posture_raised: HashSet<(String, String)>,
     actor_links: HashMap<String, Vec<String>>,
@@ -162,7 +163,7 @@ impl LivePipeline {
             incidents: Incidents::new(cfg.detection.incidents),
             grading: cfg.grading,
             matcher: EndpointMatcher::default(),
-            inventory: Inventory::default(),
+            inventory: Arc::new(Inventory::default()),
             facts: HashMap::new(),
             posture_raised: HashSet::new(),
             actor_links: HashMap::new(),
@@ -376,7 +377,7 @@ impl LivePipeline {
     /// endpoint-level posture checks and returns the endpoints and the changed incidents.
     pub fn refresh(&mut self, now_us: i64) -> Refresh {
         self.stats.refreshes += 1;
-        self.inventory = self.discovery.snapshot();
+        self.inventory = Arc::new(self.discovery.snapshot());
         self.matcher = EndpointMatcher::new(&self.inventory);
         let report = Report::build(&self.inventory, Vec::new(), &self.grading, Vec::new());
         let mut pending = Vec::new();
@@ -443,9 +444,9 @@ impl LivePipeline {
         }
     }
 
-    /// OpenAPI 3.1 document of the inventory as of the last refresh.
-    pub fn openapi(&self) -> serde_json::Value {
-        lampyr_discovery::openapi::export(&self.inventory)
+    /// The inventory as of the last refresh (shared: the admin side exports it on demand).
+    pub fn inventory(&self) -> Arc<Inventory> {
+        self.inventory.clone()
     }
 }
 

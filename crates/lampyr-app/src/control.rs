@@ -1,23 +1,28 @@
 //! The admin API's hands on the data plane: [`lampyr_admin::Control`] over a [`Gateway`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use lampyr_admin::{AdminState, Control, IssuedKey};
 use lampyr_gateway::{Gateway, GatewayError};
 use lampyr_spec::{DenyEntry, GatewaySpec, SpecError};
-use lampyr_store::GatewayStore;
+use lampyr_store::Store;
+
+use crate::analytics::AnalyticsHandle;
 
 use crate::AppConfig;
 
-/// Applies admin changes to a running gateway.
+/// Applies admin changes to a running gateway and reaches the analytics pipeline.
 pub struct GatewayControl {
     gateway: Gateway,
+    analytics: AnalyticsHandle,
 }
 
 impl GatewayControl {
-    /// Control over `gateway`.
-    pub fn new(gateway: Gateway) -> Self {
-        Self { gateway }
+    /// Control over `gateway` and `analytics`.
+    pub fn new(gateway: Gateway, analytics: AnalyticsHandle) -> Self {
+        Self { gateway, analytics }
     }
 }
 
@@ -81,19 +86,37 @@ impl Control for GatewayControl {
     fn metrics_text(&self) -> String {
         self.gateway.render_metrics()
     }
+
+    fn analytics_status(&self) -> serde_json::Value {
+        self.analytics.status()
+    }
+
+    fn discovered_openapi(&self) -> serde_json::Value {
+        self.analytics.openapi()
+    }
+
+    fn ingest_jsonl(
+        &self,
+        body: axum::body::Bytes,
+    ) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, String>> + Send>> {
+        let analytics = self.analytics.clone();
+        Box::pin(async move { analytics.ingest_jsonl(body).await })
+    }
 }
 
 /// The admin listener's router: the admin API and `/metrics`, behind the bearer token.
 pub fn admin_router(
     cfg: &AppConfig,
     gateway: Gateway,
-    store: Arc<dyn GatewayStore>,
+    analytics: AnalyticsHandle,
+    store: Arc<dyn Store>,
 ) -> axum::Router {
     let state = AdminState::new(
         store,
-        Arc::new(GatewayControl::new(gateway)),
+        Arc::new(GatewayControl::new(gateway, analytics)),
         &cfg.admin_token,
         cfg.gateway.clone(),
-    );
+    )
+    .with_secure_cookies(cfg.console.secure_cookies);
     lampyr_admin::router(state)
 }

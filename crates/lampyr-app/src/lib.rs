@@ -4,6 +4,7 @@
 //! gateway, binds the proxy listeners and the admin listener (admin API and `/metrics`),
 //! and connects the mirror to its sink. It is the only crate that knows every backend.
 
+mod analytics;
 mod control;
 mod secrets;
 
@@ -21,6 +22,7 @@ use thiserror::Error;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use analytics::{AnalyticsHandle, AnalyticsSettings};
 pub use control::GatewayControl;
 pub use lampyr_admin::merge_specs;
 pub use secrets::{read_secret, SecretSource};
@@ -38,8 +40,36 @@ pub struct AppConfig {
     pub admin_token: String,
     /// Master key (API-key pepper, sealed secrets).
     pub master_key: [u8; 32],
-    /// JSON Lines file the mirror writes to; `None` turns the mirror off.
+    /// JSON Lines file the mirror writes to when analytics is off.
     pub mirror_file: Option<PathBuf>,
+    /// The streaming analytics the mirror feeds.
+    pub analytics: AnalyticsSettings,
+    /// The console's first user and cookie settings.
+    pub console: ConsoleSettings,
+}
+
+/// Console settings: the admin user created when the store has no user yet.
+#[derive(Clone)]
+pub struct ConsoleSettings {
+    /// Name of the first admin user.
+    pub admin_user: String,
+    /// Its first password (used only when the user is created).
+    pub admin_password: String,
+    /// File the password was generated into, to tell the operator where it is.
+    pub password_file: Option<PathBuf>,
+    /// Marks the session cookie `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for ConsoleSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSettings")
+            .field("admin_user", &self.admin_user)
+            .field("admin_password", &"<redacted>")
+            .field("password_file", &self.password_file)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -50,6 +80,7 @@ impl std::fmt::Debug for AppConfig {
             .field("admin_token", &"<redacted>")
             .field("master_key", &"<redacted>")
             .field("mirror_file", &self.mirror_file)
+            .field("analytics", &self.analytics.enabled)
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +102,9 @@ pub enum AppError {
         /// What went wrong.
         message: String,
     },
+    /// The analytics pipeline could not start.
+    #[error("analytics: {0}")]
+    Analytics(String),
     /// A file or socket operation failed.
     #[error("{what}: {source}")]
     Io {
@@ -89,23 +123,34 @@ pub struct RunningApp {
     pub admin_addr: SocketAddr,
     /// The gateway handle (tests and the demo reach in through it).
     pub gateway: Gateway,
+    /// The streaming analytics (status, ingest).
+    pub analytics: AnalyticsHandle,
     shutdown: watch::Sender<bool>,
     /// Told after the proxy has finished its last request: the mirror sink drains and stops.
     drain: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    analytics_done: Option<tokio::sync::oneshot::Receiver<()>>,
+    analytics_writer: Option<JoinHandle<()>>,
     server: lampyr_gateway::server::listener::RunningServer,
     store: Arc<SqliteStore>,
 }
 
 impl RunningApp {
-    /// Stops accepting, lets in-flight requests finish, flushes the mirror and last-used
-    /// times, and returns when everything has stopped.
+    /// Stops accepting, lets in-flight requests finish, drains the mirror into analytics
+    /// (or its file), writes what analytics holds and the last-used times, and returns when
+    /// everything has stopped.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         self.server.wait().await;
         let _ = self.drain.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        if let Some(done) = self.analytics_done {
+            let _ = done.await;
+        }
+        if let Some(writer) = self.analytics_writer {
+            let _ = writer.await;
         }
         let last = self.gateway.snapshot().auth.last_used();
         let _ = self.store.set_last_used(last).await;
@@ -138,7 +183,7 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     let store = Arc::new(SqliteStore::open(&cfg.data_dir.join("lampyr.db")).await?);
     let stored = store.load_spec().await?;
     let mut spec = merge_specs(&cfg.gateway, stored);
-    if cfg.mirror_file.is_none() {
+    if cfg.mirror_file.is_none() && !cfg.analytics.enabled {
         spec.mirror.enabled = false;
     }
     let secrets = Secrets::new(cfg.master_key);
@@ -148,15 +193,42 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
     let mut tasks = Vec::new();
-    if let (Some(rx), Some(path)) = (mirror_rx, cfg.mirror_file.clone()) {
-        tasks.push(tokio::spawn(mirror_to_file(rx, path, drain_rx)));
+    let (to_analytics, to_file) = if cfg.analytics.enabled {
+        (mirror_rx, None)
+    } else {
+        (None, mirror_rx)
+    };
+    if let (Some(rx), Some(path)) = (to_file, cfg.mirror_file.clone()) {
+        tasks.push(tokio::spawn(mirror_to_file(rx, path, drain_rx.clone())));
     }
+    let analytics = analytics::start(
+        cfg.analytics.clone(),
+        gateway.clone(),
+        to_analytics,
+        store.clone() as Arc<dyn lampyr_store::Store>,
+        drain_rx,
+    )
+    .await
+    .map_err(AppError::Analytics)?;
     tasks.push(tokio::spawn(flush_last_used(
         gateway.clone(),
         store.clone(),
         shutdown_rx.clone(),
     )));
 
+    let created = lampyr_admin::ensure_admin_user(
+        store.as_ref(),
+        &cfg.console.admin_user,
+        &cfg.console.admin_password,
+    )
+    .await
+    .map_err(|e| AppError::Secret {
+        what: format!("console user {}", cfg.console.admin_user),
+        message: e.to_string(),
+    })?;
+    if created {
+        tracing::info!(user = %cfg.console.admin_user, "created the first console user");
+    }
     let server =
         lampyr_gateway::server::listener::start(gateway.clone(), shutdown_rx.clone()).await?;
     let proxy_addrs = server.addrs.clone();
@@ -164,7 +236,8 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     let admin = control::admin_router(
         &cfg,
         gateway.clone(),
-        store.clone() as Arc<dyn GatewayStore>,
+        analytics.handle.clone(),
+        store.clone() as Arc<dyn lampyr_store::Store>,
     );
     let listener = tokio::net::TcpListener::bind(&cfg.admin_address)
         .await
@@ -189,9 +262,12 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
         proxy_addrs,
         admin_addr,
         gateway,
+        analytics: analytics.handle,
         shutdown: shutdown_tx,
         drain: drain_tx,
         tasks,
+        analytics_done: analytics.done,
+        analytics_writer: analytics.writer,
         server,
         store,
     })

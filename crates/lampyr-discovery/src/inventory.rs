@@ -1,9 +1,10 @@
 //! The discovery engine: records exchanges into per-host trees, then templates them into an
 //! inventory of endpoints.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 use lampyr_classify::{ExchangeScan, SensitiveFields};
 use lampyr_core::Exchange;
@@ -62,7 +63,7 @@ pub struct EndpointData {
     /// Sensitive-data evidence per location (path segments by position).
     pub sensitive: SensitiveFields,
     /// Shape keys for templating, computed once from `shapes` when first needed.
-    shape_keys: OnceCell<ShapeKeys>,
+    shape_keys: OnceLock<ShapeKeys>,
 }
 
 /// Hashed top-level field names of the request bodies and of the 2xx response bodies: what
@@ -92,7 +93,7 @@ impl EndpointData {
         // their shapes would cost memory per guessed path and describe nothing real.
         if !(miss && unproven) {
             self.shapes.observe(ex);
-            self.shape_keys = OnceCell::new();
+            self.shape_keys = OnceLock::new();
             if let Some(scan) = scan {
                 self.sensitive.observe(scan);
             }
@@ -105,7 +106,7 @@ impl EndpointData {
         self.shapes.merge(&other.shapes);
         self.auth.merge(&other.auth);
         self.sensitive.merge(&other.sensitive);
-        self.shape_keys = OnceCell::new();
+        self.shape_keys = OnceLock::new();
     }
 
     pub(crate) fn shape_keys(&self) -> &ShapeKeys {

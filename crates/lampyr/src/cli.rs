@@ -32,9 +32,61 @@ pub enum Command {
     ScanRequest(ScanRequestArgs),
     /// Run the gateway, its admin API and store (`gateway:` and `serve:` of the config).
     Serve(ServeArgs),
+    /// Run the demo: `serve` in front of a bundled hospital API with simulated users and
+    /// attackers; prints the console address and login.
+    Demo(DemoArgs),
+    /// Send recorded exchanges (HAR, Exchange JSON Lines) to a running `serve` for analysis.
+    Ingest(IngestArgs),
     /// Configuration file tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Data directory (store, secrets); kept between runs.
+    #[arg(long, value_name = "DIR", default_value = "lampyr-demo-data")]
+    pub data_dir: PathBuf,
+    /// Gateway listener.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Admin API and console listener.
+    #[arg(long, default_value = "127.0.0.1:9180")]
+    pub admin: String,
+    /// Simulated normal users.
+    #[arg(long, default_value_t = 20)]
+    pub users: usize,
+    /// Only normal traffic, no attackers.
+    #[arg(long)]
+    pub no_attacks: bool,
+    /// Stop the simulator after this many seconds (it runs until Ctrl-C by default).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// HAR or Exchange JSON Lines files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Admin address of the running `serve`.
+    #[arg(long, default_value = "http://127.0.0.1:9180")]
+    pub server: String,
+    /// Data directory holding the generated `admin-token` (when neither token option is given).
+    #[arg(long, value_name = "DIR", default_value = "lampyr-data")]
+    pub data_dir: PathBuf,
+    /// File holding the admin token.
+    #[arg(long, value_name = "FILE", conflicts_with = "token_env")]
+    pub token_file: Option<PathBuf>,
+    /// Environment variable holding the admin token.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Print only the totals.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

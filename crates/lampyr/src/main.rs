@@ -4,6 +4,8 @@ mod analyze;
 mod classify;
 mod cli;
 mod config;
+mod demo;
+mod ingest;
 mod scan_request;
 mod serve;
 mod summary;
@@ -37,7 +39,7 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    if matches!(cli.command, cli::Command::Serve(_)) {
+    if matches!(cli.command, cli::Command::Serve(_) | cli::Command::Demo(_)) {
         init_logging();
     }
     let result = match cli.command {
@@ -45,6 +47,8 @@ fn main() -> ExitCode {
         cli::Command::Classify(args) => classify::run(args),
         cli::Command::ScanRequest(args) => scan_request::run(args),
         cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Demo(args) => demo::run(args),
+        cli::Command::Ingest(args) => ingest::run(args),
         cli::Command::Config(cli::ConfigCommand::Check { file }) => config::check(&file),
     };
     match result {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use lampyr_app::{read_secret, AppConfig, SecretSource};
+use lampyr_app::{read_secret, AnalyticsSettings, AppConfig, ConsoleSettings, SecretSource};
 use lampyr_spec::ListenerSpec;
 
 use crate::cli::ServeArgs;
@@ -17,6 +17,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    let app_cfg = app_config(cfg)?;
+    run_app(app_cfg, args.workers, |_| {})
+}
+
+/// Turns the validated config into what `lampyr_app::start` takes: default listener, secrets
+/// read or generated in the data directory, analytics settings.
+pub fn app_config(cfg: crate::config::Config) -> anyhow::Result<AppConfig> {
     let serve = cfg.serve;
     let mut gateway = cfg.gateway;
     if gateway.listeners.is_empty() {
@@ -25,6 +32,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             address: DEFAULT_LISTENER.into(),
             tls: None,
             http2: true,
+            trusted_proxies: Vec::new(),
         });
     }
     lampyr_app::ensure_data_dir(&serve.data_dir)?;
@@ -50,17 +58,61 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             token_path.display()
         );
     }
-    let app_cfg = AppConfig {
+    let password_path = serve.data_dir.join("console-password");
+    let password_source = match &serve.console.admin_password_env {
+        Some(v) => SecretSource::Env(v),
+        None => SecretSource::Generated(&password_path),
+    };
+    let (console_password, _) = read_secret("console password", password_source)?;
+    let a = &serve.analytics;
+    let analytics = AnalyticsSettings {
+        enabled: a.enabled,
+        analyze: lampyr_analytics::AnalyzeConfig {
+            discovery: cfg.discovery.clone(),
+            classify: lampyr_classify::ClassifyOptions {
+                disabled: cfg.classify.disabled.clone(),
+            },
+            grading: cfg.classify.grading(),
+            detection: cfg.detect.analytics(),
+        },
+        sample_per_sec: a.sample_per_sec,
+        retention: lampyr_store::Retention {
+            max_age_secs: a.max_age_secs,
+            max_bytes: a.max_bytes,
+        },
+        flush: std::time::Duration::from_millis(a.flush_ms),
+        ..AnalyticsSettings::default()
+    };
+    Ok(AppConfig {
         gateway,
         data_dir: serve.data_dir.clone(),
         admin_address: serve.admin_address.clone(),
         admin_token,
         master_key,
         mirror_file: serve.mirror_file.clone(),
-    };
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        analytics,
+        console: ConsoleSettings {
+            admin_user: serve.console.admin_user.clone(),
+            admin_password: console_password,
+            password_file: serve
+                .console
+                .admin_password_env
+                .is_none()
+                .then_some(password_path),
+            secure_cookies: serve.console.secure_cookies,
+        },
+    })
+}
+
+/// Starts the platform on a runtime with `workers` threads, calls `started` once it
+/// listens, and runs until SIGINT/SIGTERM.
+pub fn run_app(
+    app_cfg: AppConfig,
+    workers: Option<usize>,
+    started: impl FnOnce(&lampyr_app::RunningApp),
+) -> anyhow::Result<ExitCode> {
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // One worker: a current-thread runtime runs every task on the thread that drives it,
     // with no work-stealing queues or cross-thread wake-ups (the cheapest per request).
     let runtime = if workers <= 1 {
@@ -90,9 +142,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         for (name, addr) in &app.proxy_addrs {
             eprintln!("proxy listener {name} on {addr}");
         }
-        eprintln!("admin API and /metrics on http://{}", app.admin_addr);
+        eprintln!(
+            "admin API, console and /metrics on http://{}",
+            app.admin_addr
+        );
+        started(&app);
         wait_for_signal().await;
-        eprintln!("shutting down: finishing in-flight requests");
+        eprintln!("shutting down: finishing in-flight requests and analytics");
         app.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })

@@ -190,6 +190,7 @@ serve:
   data_dir: {data}
   admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
   mirror_file: {mirror}
+  analytics: {{enabled: false}}
 gateway:
   listeners: [{{name: main, address: "127.0.0.1:0"}}]
   upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]

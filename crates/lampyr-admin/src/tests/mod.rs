@@ -9,15 +9,20 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use lampyr_spec::{DenyEntry, GatewaySpec, SpecError};
-use lampyr_store::GatewayStore;
+use lampyr_store::{GatewayStore, Store};
 use lampyr_store_sqlite::SqliteStore;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use super::*;
 
+mod analytics;
+mod console;
 mod consumers;
+mod login;
 mod objects;
+mod seed;
+mod socket;
 
 pub(super) const TOKEN: &str = "test-admin-token-0123456789";
 
@@ -30,6 +35,7 @@ pub(super) struct FakeControl {
     pub(super) refuse_all: AtomicBool,
     pub(super) keys: AtomicU64,
     pub(super) used: Mutex<Vec<(String, i64)>>,
+    pub(super) ingested: Mutex<Vec<axum::body::Bytes>>,
 }
 
 impl FakeControl {
@@ -92,6 +98,30 @@ impl Control for FakeControl {
     fn metrics_text(&self) -> String {
         "lampyr_config_version 1\n".into()
     }
+    fn analytics_status(&self) -> Value {
+        json!({"seen": 7, "analysed": 7, "shed": 0, "queue": 0})
+    }
+    fn discovered_openapi(&self) -> Value {
+        json!({"openapi": "3.1.0", "info": {"title": "discovered"}, "paths": {}})
+    }
+    fn ingest_jsonl(
+        &self,
+        body: axum::body::Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send>> {
+        let lines = body
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+        let bad = body.starts_with(b"not json");
+        self.ingested.lock().expect("lock").push(body);
+        Box::pin(async move {
+            if bad {
+                Err("line 1: not JSON".to_string())
+            } else {
+                Ok(json!({"accepted": lines, "rejected": 0, "errors": []}))
+            }
+        })
+    }
 }
 
 pub(super) struct Harness {
@@ -109,7 +139,8 @@ pub(super) async fn harness_with(file_spec: GatewaySpec) -> Harness {
             .expect("open"),
     );
     let control = Arc::new(FakeControl::default());
-    let state = AdminState::new(store.clone(), control.clone(), TOKEN, file_spec);
+    let shared: Arc<dyn Store> = store.clone();
+    let state = AdminState::new(shared, control.clone(), TOKEN, file_spec);
     Harness {
         _dir: dir,
         router: router(state),
@@ -145,6 +176,11 @@ impl Harness {
             .header("content-type", "application/json")
             .body(body)
             .expect("request");
+        self.send(req).await
+    }
+
+    /// Sends any request through the router.
+    pub(super) async fn send(&self, req: Request<Body>) -> Answer {
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -272,7 +308,7 @@ async fn an_empty_configured_token_refuses_everything() {
             .expect("open"),
     );
     let state = AdminState::new(
-        store,
+        store as Arc<dyn Store>,
         Arc::new(FakeControl::default()),
         "",
         GatewaySpec::default(),
@@ -289,7 +325,7 @@ async fn an_empty_configured_token_refuses_everything() {
 async fn debug_output_never_shows_secrets() {
     let h = harness().await;
     let state = AdminState::new(
-        h.store.clone(),
+        h.store.clone() as Arc<dyn Store>,
         h.control.clone(),
         TOKEN,
         GatewaySpec::default(),

@@ -31,6 +31,59 @@ pub struct ServeConfig {
     /// Where mirrored exchanges go until the streaming pipeline lands: a JSON Lines file
     /// (`lampyr analyze` reads it), or `off`.
     pub mirror_file: Option<PathBuf>,
+    /// `serve.analytics`: streaming analytics over the mirror and the ingest endpoint.
+    pub analytics: AnalyticsConfig,
+    /// `serve.console`: the first console user and cookie settings.
+    pub console: ConsoleConfig,
+}
+
+/// Validated `serve.analytics` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyticsConfig {
+    /// Whether mirrored and ingested exchanges are analysed (default on).
+    pub enabled: bool,
+    /// Ordinary exchanges kept as samples per second.
+    pub sample_per_sec: u32,
+    /// Milliseconds between flushes to the store.
+    pub flush_ms: u64,
+    /// Samples older than this are deleted.
+    pub max_age_secs: i64,
+    /// Stored samples are kept under this many bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sample_per_sec: 50,
+            flush_ms: 2000,
+            max_age_secs: 7 * 24 * 3600,
+            max_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Validated `serve.console` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// Name of the admin user created when the store has no user.
+    pub admin_user: String,
+    /// Environment variable holding that user's first password; generated into the data
+    /// directory (`console-password`) when unset.
+    pub admin_password_env: Option<String>,
+    /// Marks the session cookie `Secure` (set it when the admin listener sits behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            admin_user: "admin".into(),
+            admin_password_env: None,
+            secure_cookies: false,
+        }
+    }
 }
 
 impl Default for ServeConfig {
@@ -43,6 +96,8 @@ impl Default for ServeConfig {
             master_key_env: None,
             master_key_file: None,
             mirror_file: None,
+            analytics: AnalyticsConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -162,6 +217,8 @@ impl Checker {
                 "master_key_env",
                 "master_key_file",
                 "mirror_file",
+                "analytics",
+                "console",
             ],
         ) else {
             return out;
@@ -195,6 +252,18 @@ impl Checker {
         if let Some(v) = m.get("mirror_file") {
             out.mirror_file = string(self, "serve.mirror_file", v).map(Into::into);
         }
+        if let Some(a) = m.get("analytics") {
+            out.analytics = self.serve_analytics(a);
+        }
+        if out.analytics.enabled && out.mirror_file.is_some() {
+            self.err(
+                "serve.mirror_file",
+                "the mirror feeds the analytics; set serve.analytics.enabled: false to write it to a file instead",
+            );
+        }
+        if let Some(c) = m.get("console") {
+            out.console = self.serve_console(c);
+        }
         if let Some(a) = m.get("admin") {
             if let Some(am) = self.map(a, "serve.admin", &["address", "token_env", "token_file"]) {
                 if let Some(v) = am.get("address") {
@@ -218,6 +287,93 @@ impl Checker {
                         "give token_env or token_file, not both",
                     );
                 }
+            }
+        }
+        out
+    }
+
+    fn serve_analytics(&mut self, v: &Value) -> AnalyticsConfig {
+        let mut out = AnalyticsConfig::default();
+        let Some(m) = self.map(
+            v,
+            "serve.analytics",
+            &[
+                "enabled",
+                "sample_per_sec",
+                "flush_ms",
+                "max_age_days",
+                "max_size",
+            ],
+        ) else {
+            return out;
+        };
+        if let Some(v) = m.get("enabled") {
+            match v.as_bool() {
+                Some(b) => out.enabled = b,
+                None => self.err("serve.analytics.enabled", "expected true or false"),
+            }
+        }
+        let int = |c: &mut Checker, key: &str, min: u64, max: u64| -> Option<u64> {
+            let v = m.get(key)?;
+            match v.as_u64().filter(|n| (min..=max).contains(n)) {
+                Some(n) => Some(n),
+                None => {
+                    c.err(
+                        &format!("serve.analytics.{key}"),
+                        format!("expected a whole number from {min} to {max}"),
+                    );
+                    None
+                }
+            }
+        };
+        if let Some(n) = int(self, "sample_per_sec", 0, 100_000) {
+            out.sample_per_sec = n as u32;
+        }
+        if let Some(n) = int(self, "flush_ms", 100, 60_000) {
+            out.flush_ms = n;
+        }
+        if let Some(n) = int(self, "max_age_days", 1, 3650) {
+            out.max_age_secs = n as i64 * 24 * 3600;
+        }
+        if let Some(v) = m.get("max_size") {
+            if let Some(n) = self.size(v, "serve.analytics.max_size", 1 << 40) {
+                out.max_bytes = n as u64;
+            }
+        }
+        out
+    }
+
+    fn serve_console(&mut self, v: &Value) -> ConsoleConfig {
+        let mut out = ConsoleConfig::default();
+        let Some(m) = self.map(
+            v,
+            "serve.console",
+            &["admin_user", "admin_password_env", "secure_cookies"],
+        ) else {
+            return out;
+        };
+        if let Some(v) = m.get("admin_user") {
+            match v.as_str().filter(|s| !s.trim().is_empty() && s.len() <= 64) {
+                Some(s) => out.admin_user = s.to_string(),
+                None => self.err(
+                    "serve.console.admin_user",
+                    "expected a name of 1 to 64 characters",
+                ),
+            }
+        }
+        if let Some(v) = m.get("admin_password_env") {
+            match v.as_str().filter(|s| !s.trim().is_empty()) {
+                Some(s) => out.admin_password_env = Some(s.to_string()),
+                None => self.err(
+                    "serve.console.admin_password_env",
+                    "expected an environment variable name",
+                ),
+            }
+        }
+        if let Some(v) = m.get("secure_cookies") {
+            match v.as_bool() {
+                Some(b) => out.secure_cookies = b,
+                None => self.err("serve.console.secure_cookies", "expected true or false"),
             }
         }
         out
