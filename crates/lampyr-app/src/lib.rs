@@ -251,7 +251,9 @@ pub async fn start(cfg: AppConfig) -> Result<RunningApp, AppError> {
     })?;
     let mut stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move {
-        let _ = axum::serve(listener, admin)
+        // Connect info gives the console's login throttle and audit log the client address.
+        let service = admin.into_make_service_with_connect_info::<SocketAddr>();
+        let _ = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 stopped(&mut stop).await;
             })

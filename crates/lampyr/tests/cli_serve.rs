@@ -24,6 +24,9 @@ fn config_check_lists_every_gateway_error_with_its_path() {
         r#"version: 1
 serve:
   admin: {address: "not-an-address"}
+  mirror_file: ./mirror.jsonl
+  analytics: {flush_ms: 5, max_size: 0, extra: 1}
+  console: {admin_user: ""}
 gateway:
   listeners: [{name: main, address: "127.0.0.1:0"}]
   upstreams: [{name: app, targets: []}]
@@ -39,6 +42,11 @@ gateway:
     assert_eq!(run.code, 3, "{}", run.stderr);
     for at in [
         "serve.admin.address",
+        "serve.mirror_file",
+        "serve.analytics.flush_ms",
+        "serve.analytics.max_size",
+        "serve.analytics.extra",
+        "serve.console.admin_user",
         "gateway.upstreams[0].targets",
         "gateway.routes[0].upstream",
         "gateway.routes[1]",
@@ -166,7 +174,7 @@ fn start(config: &std::path::Path) -> Serve {
         if let Some(a) = line.strip_prefix("proxy listener main on ") {
             proxy = Some(a.parse().unwrap());
         }
-        if let Some(a) = line.strip_prefix("admin API and /metrics on http://") {
+        if let Some(a) = line.strip_prefix("admin API, console and /metrics on http://") {
             admin = Some(a.parse().unwrap());
         }
     }
@@ -298,4 +306,158 @@ gateway:
         findings.iter().any(|f| f["category"] == "attack.sqli"),
         "{findings:?}"
     );
+}
+
+/// The JSON body of an HTTP answer (after the blank line).
+fn json_of(answer: &str) -> serde_json::Value {
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+fn admin_get(admin: SocketAddr, path: &str) -> serde_json::Value {
+    json_of(&http(
+        admin,
+        &format!(
+            "GET {path} HTTP/1.1\r\nhost: a\r\nauthorization: Bearer {TOKEN}\r\nconnection: close\r\n\r\n"
+        ),
+    ))
+}
+
+fn admin_post(admin: SocketAddr, path: &str, body: &str) -> serde_json::Value {
+    json_of(&http(
+        admin,
+        &format!(
+            "POST {path} HTTP/1.1\r\nhost: a\r\nauthorization: Bearer {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    ))
+}
+
+/// Polls `check` until it holds or 60 s pass (the pipeline flushes every 100 ms here).
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_killed_serve_restarts_with_inventory_incidents_and_keys_intact() {
+    let dir = TempDir::new("killed");
+    let up = upstream();
+    let config = dir.write(
+        "lampyr.yaml",
+        format!(
+            r#"version: 1
+serve:
+  data_dir: {data}
+  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
+  analytics: {{flush_ms: 100}}
+  console: {{admin_password_env: CLI_TEST_TOKEN}}
+gateway:
+  listeners: [{{name: main, address: "127.0.0.1:0"}}]
+  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
+  routes:
+    - {{name: api, paths: [/api], upstream: app, auth: [api_key], allow_groups: [partners]}}
+  access_log: {{target: "off"}}
+"#,
+            data = dir.path("data").display(),
+        ),
+    );
+    let serve = start(&config);
+    // A consumer and a key made through the admin API live only in the store.
+    admin_post(
+        serve.admin,
+        "/admin/v1/consumers",
+        r#"{"name":"acme","groups":["partners"]}"#,
+    );
+    let issued = admin_post(
+        serve.admin,
+        "/admin/v1/consumers/acme/credentials",
+        r#"{"type":"api_key"}"#,
+    );
+    let key = issued["key"].as_str().expect("a key").to_string();
+    for i in 0..20 {
+        let a = http(
+            serve.proxy,
+            &format!("GET /api/orders/{} HTTP/1.1\r\nhost: t\r\nx-api-key: {key}\r\nconnection: close\r\n\r\n", 7000 + i),
+        );
+        assert!(a.starts_with("HTTP/1.1 200"), "{a}");
+    }
+    let attack = http(
+        serve.proxy,
+        &format!("GET /api/orders/1?id=1%27%20union%20select%20password%20from%20users--%20 HTTP/1.1\r\nhost: t\r\nx-api-key: {key}\r\nconnection: close\r\n\r\n"),
+    );
+    assert!(attack.starts_with("HTTP/1.1 200"), "monitor mode: {attack}");
+    let mut incident_id = String::new();
+    eventually("the SQL injection incident in the store", || {
+        let list = admin_get(serve.admin, "/admin/v1/incidents");
+        let found = list["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|i| {
+                    i["category"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("attack.sqli"))
+                })
+                .cloned()
+        });
+        if let Some(i) = found {
+            incident_id = i["id"].as_str().unwrap_or_default().to_string();
+        }
+        !incident_id.is_empty()
+    });
+    let mut hits_before = 0;
+    eventually("the templated endpoint with all its hits", || {
+        let inv = admin_get(serve.admin, "/admin/v1/inventory");
+        hits_before = inv["items"]
+            .as_array()
+            .and_then(|items| {
+                items.iter().find(|e| {
+                    e["template"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("/api/orders/{"))
+                })
+            })
+            .and_then(|e| e["hits"].as_u64())
+            .unwrap_or(0);
+        hits_before == 21
+    });
+
+    // SIGKILL: no shutdown at all.
+    let mut child = serve.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let serve = start(&config);
+    let inv = admin_get(serve.admin, "/admin/v1/inventory");
+    let orders = inv["items"]
+        .as_array()
+        .and_then(|items| {
+            items.iter().find(|e| {
+                e["template"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("/api/orders/{"))
+            })
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("inventory after restart: {inv}"));
+    assert_eq!(orders["hits"], 21);
+    let inc = admin_get(serve.admin, &format!("/admin/v1/incidents/{incident_id}"));
+    assert_eq!(inc["incident"]["id"], incident_id.as_str(), "{inc}");
+    let again = http(
+        serve.proxy,
+        &format!("GET /api/orders/1 HTTP/1.1\r\nhost: t\r\nx-api-key: {key}\r\nconnection: close\r\n\r\n"),
+    );
+    assert!(
+        again.starts_with("HTTP/1.1 200"),
+        "the key survived: {again}"
+    );
+    let mut child = serve.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
