@@ -137,8 +137,17 @@ pub struct LivePipeline {
     exceptions: Vec<Exception>,
     changed: HashSet<String>,
     next_index: u64,
+    /// Latest exchange time seen: the stream's clock. Incidents close by it, not by the wall
+    /// clock, so ingested history groups as it would offline.
+    latest_us: i64,
+    /// When the matcher was last rebuilt.
+    rekeyed: Option<std::time::Instant>,
     stats: LiveStats,
 }
+
+/// Shortest time between two rebuilds of the endpoint matcher forced by an attack on a path
+/// no endpoint covers yet (a scanner's misses must not re-template the tree per request).
+const MIN_REKEY: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl LivePipeline {
     /// A new pipeline. Fails when the detection settings do not build.
@@ -170,6 +179,8 @@ impl LivePipeline {
             exceptions: Vec::new(),
             changed: HashSet::new(),
             next_index: 0,
+            latest_us: 0,
+            rekeyed: None,
             stats: LiveStats::default(),
         })
     }
@@ -199,15 +210,20 @@ impl LivePipeline {
         self.stats.exchanges += 1;
         let scan = self.classifier.scan(ex);
         self.discovery.observe_with(ex, Some(&scan));
-        let endpoint = self
-            .matcher
-            .resolve(
-                &ex.request.method.to_ascii_uppercase(),
-                &ex.request.host.to_ascii_lowercase(),
-                &ex.request.path,
-            )
-            .map(|i| endpoint_key(&self.inventory.endpoints[i]));
-        let time_us = ex.timing.started_us.unwrap_or(0);
+        let mut endpoint = self.resolve(ex);
+        let verdict = self.inspector.inspect(&ex.request);
+        // An attack on an endpoint the last refresh did not know yet (the first requests
+        // after start) would otherwise open an incident keyed on no endpoint, apart from
+        // the ones that follow: re-key now, at most every MIN_REKEY.
+        if endpoint.is_none()
+            && verdict.is_attack()
+            && self.rekeyed.is_none_or(|t| t.elapsed() >= MIN_REKEY)
+        {
+            self.rekey();
+            endpoint = self.resolve(ex);
+        }
+        let time_us = ex.timing.started_us.unwrap_or(self.latest_us);
+        self.latest_us = self.latest_us.max(time_us);
         let actor = crate::detection::actor_of(ex);
         let mut out = Observed {
             index,
@@ -227,7 +243,6 @@ impl LivePipeline {
         }
 
         // Inline attack inspection: one hit per family.
-        let verdict = self.inspector.inspect(&ex.request);
         if verdict.is_attack() {
             out.attack = true;
             self.stats.attacks += 1;
@@ -311,6 +326,23 @@ impl LivePipeline {
         out
     }
 
+    fn resolve(&self, ex: &Exchange) -> Option<String> {
+        self.matcher
+            .resolve(
+                &ex.request.method.to_ascii_uppercase(),
+                &ex.request.host.to_ascii_lowercase(),
+                &ex.request.path,
+            )
+            .map(|i| endpoint_key(&self.inventory.endpoints[i]))
+    }
+
+    /// Templates what discovery recorded and rebuilds the endpoint matcher.
+    fn rekey(&mut self) {
+        self.inventory = Arc::new(self.discovery.snapshot());
+        self.matcher = EndpointMatcher::new(&self.inventory);
+        self.rekeyed = Some(std::time::Instant::now());
+    }
+
     fn behavior_case(&mut self, case: BehaviorHit, touched: &mut Vec<String>) {
         let actor = case.actor.clone();
         let before = touched.len();
@@ -375,10 +407,10 @@ impl LivePipeline {
 
     /// Templates what discovery recorded, re-keys endpoints for the detectors, runs the
     /// endpoint-level posture checks and returns the endpoints and the changed incidents.
+    /// `now_us` dates endpoint findings of endpoints that have no timed exchange.
     pub fn refresh(&mut self, now_us: i64) -> Refresh {
         self.stats.refreshes += 1;
-        self.inventory = Arc::new(self.discovery.snapshot());
-        self.matcher = EndpointMatcher::new(&self.inventory);
+        self.rekey();
         let report = Report::build(&self.inventory, Vec::new(), &self.grading, Vec::new());
         let mut pending = Vec::new();
         for (e, r) in self.inventory.endpoints.iter().zip(&report.endpoints) {
@@ -427,7 +459,7 @@ impl LivePipeline {
         for hit in pending {
             self.hit(hit, &mut touched);
         }
-        self.incidents.expire(now_us);
+        self.incidents.expire(self.latest_us);
         let changed = std::mem::take(&mut self.changed);
         let incidents = if changed.is_empty() {
             Vec::new()

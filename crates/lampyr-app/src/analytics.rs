@@ -462,6 +462,8 @@ async fn write_batches(
     let mut last_prune = 0i64;
     let mut last_exceptions = unix_now();
     let mut shed_seen = gateway.mirror().stats().dropped;
+    // Hits of each endpoint as last written: unchanged endpoints are not rewritten.
+    let mut written: HashMap<String, u64> = HashMap::new();
     while let Some(mut batch) = rx.recv().await {
         let now = unix_now();
         let shed = gateway.mirror().stats().dropped;
@@ -480,21 +482,31 @@ async fn write_batches(
         let endpoints: Vec<EndpointRow> = batch
             .endpoints
             .iter()
+            .filter(|e| written.get(&e.id) != Some(&e.hits))
             .map(|e| merged_row(e, base.get(&e.id)))
             .collect();
-        let endpoint_count = base
-            .keys()
-            .filter(|k| !batch.endpoints.iter().any(|e| &e.id == *k))
-            .count()
-            + endpoints.len();
+        let changed: Vec<(String, u64)> = batch
+            .endpoints
+            .iter()
+            .filter(|e| written.get(&e.id) != Some(&e.hits))
+            .map(|e| (e.id.clone(), e.hits))
+            .collect();
+        let live: std::collections::HashSet<&str> =
+            batch.endpoints.iter().map(|e| e.id.as_str()).collect();
+        let endpoint_count =
+            base.keys().filter(|k| !live.contains(k.as_str())).count() + live.len();
         status
             .endpoints
             .store(endpoint_count as u64, Ordering::Relaxed);
         let incidents: Vec<IncidentRow> = batch.incidents.iter().map(incident_row).collect();
         let samples = batch.samples.len() as u64;
         let traffic: Vec<TrafficMinute> = batch.traffic.into_values().collect();
+        let endpoints_written = store.upsert_endpoints(endpoints).await;
+        if endpoints_written.is_ok() {
+            written.extend(changed);
+        }
         let results = [
-            store.upsert_endpoints(endpoints).await,
+            endpoints_written,
             store.upsert_incidents(incidents).await,
             store.insert_exchanges(batch.samples).await,
             store.add_traffic(traffic).await,

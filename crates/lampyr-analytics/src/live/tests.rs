@@ -144,3 +144,20 @@ fn binary_bodies_are_dropped_from_samples() {
     assert!(body.is_empty());
     assert_eq!(body.original_len(), 4);
 }
+
+#[test]
+fn incidents_close_by_the_stream_clock_not_the_wall_clock() {
+    // Ingested history: hits a few seconds apart, with refreshes between them at today's
+    // wall clock, still form one incident.
+    let mut p = pipeline();
+    let q = "/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--";
+    let wall = 1_900_000_000_000_000;
+    let mut ids = Vec::new();
+    for t in 0..3 {
+        let o = p.observe(&exchange("10.7.7.7", "GET", q, 200, "{}", t * 5));
+        ids.extend(o.incidents);
+        p.refresh(wall);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}
