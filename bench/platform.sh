@@ -76,7 +76,7 @@ lampyr_conf() { # scenario
   local analytics="enabled: false" mirror="mirror: {enabled: false}"
   if [ "$1" = platform ]; then
     analytics="enabled: true"
-    mirror="mirror: {enabled: true, max_body: 65536, capacity: 65536}"
+    mirror="mirror: {enabled: true}"
   fi
   cat > "$W/lampyr-$1.yaml" <<YAML
 version: 1

@@ -92,29 +92,43 @@ struct PostureEvent {
     hit: PostureHit,
 }
 
+/// The inspector and posture checks both pipelines build from the same settings, after
+/// checking the incident settings.
+pub(crate) fn build_checks(
+    cfg: &DetectionConfig,
+    grading: &Grading,
+) -> Result<(Inspector, Posture), DetectError> {
+    cfg.incidents
+        .validate()
+        .map_err(|message| DetectError::Setting {
+            setting: "detect.incidents".into(),
+            message,
+        })?;
+    let fingerprints = cfg
+        .fingerprints
+        .clone()
+        .unwrap_or_else(|| Fingerprints::shipped().clone());
+    Ok((
+        Inspector::new(cfg.inspect.clone())?,
+        Posture::new(cfg.posture.clone(), grading.clone(), fingerprints)?,
+    ))
+}
+
 impl Detection {
     /// Builds the detectors (compiles rules); `grading` gives the levels posture checks read.
     pub fn new(cfg: DetectionConfig, grading: &Grading) -> Result<Self, DetectError> {
-        cfg.incidents
-            .validate()
-            .map_err(|message| DetectError::Setting {
-                setting: "detect.incidents".into(),
-                message,
-            })?;
-        let fingerprints = cfg
-            .fingerprints
-            .unwrap_or_else(|| Fingerprints::shipped().clone());
+        let (inspector, posture) = build_checks(&cfg, grading)?;
         let summary = FindingsSummary {
             paranoia: cfg.inspect.paranoia,
             threshold: cfg.inspect.threshold,
             ..FindingsSummary::default()
         };
         Ok(Self {
-            inspector: Inspector::new(cfg.inspect)?,
+            inspector,
             attacks: Vec::new(),
             behavior_cfg: cfg.behavior,
             events: Vec::new(),
-            posture: Posture::new(cfg.posture, grading.clone(), fingerprints)?,
+            posture,
             posture_hits: Vec::new(),
             incidents: cfg.incidents,
             summary,

@@ -26,7 +26,7 @@ use lampyr_classify::grading::Grading;
 use lampyr_classify::Classifier;
 use lampyr_core::Exchange;
 use lampyr_detect::behavior::{self, BehaviorHit};
-use lampyr_detect::posture::{self, EndpointFacts, Fingerprints, Posture};
+use lampyr_detect::posture::{self, EndpointFacts, Posture};
 use lampyr_detect::{category, Actor, DetectError, Inspector, Severity};
 use lampyr_discovery::{Discovery, Inventory};
 
@@ -152,22 +152,12 @@ const MIN_REKEY: std::time::Duration = std::time::Duration::from_millis(250);
 impl LivePipeline {
     /// A new pipeline. Fails when the detection settings do not build.
     pub fn new(cfg: AnalyzeConfig) -> Result<Self, DetectError> {
-        cfg.detection
-            .incidents
-            .validate()
-            .map_err(|message| DetectError::Setting {
-                setting: "detect.incidents".into(),
-                message,
-            })?;
-        let fingerprints = cfg
-            .detection
-            .fingerprints
-            .unwrap_or_else(|| Fingerprints::shipped().clone());
+        let (inspector, posture) = crate::detection::build_checks(&cfg.detection, &cfg.grading)?;
         Ok(Self {
             classifier: Classifier::new(&cfg.classify),
             discovery: Discovery::new(cfg.discovery),
-            inspector: Inspector::new(cfg.detection.inspect)?,
-            posture: Posture::new(cfg.detection.posture, cfg.grading.clone(), fingerprints)?,
+            inspector,
+            posture,
             engine: behavior::Engine::new(cfg.detection.behavior),
             incidents: Incidents::new(cfg.detection.incidents),
             grading: cfg.grading,

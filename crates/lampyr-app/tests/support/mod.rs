@@ -79,23 +79,8 @@ impl Http {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Answer {
-        let mut req = Request::builder().method(method).uri(url);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
-        let resp = self
-            .client
-            .request(req.body(Full::new(body)).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let body = body.map_or_else(String::new, |b| b.to_string());
+        self.call_raw(method, url, headers, body).await
     }
 
     /// A request with a raw text body.
