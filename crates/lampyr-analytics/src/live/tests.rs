@@ -161,3 +161,45 @@ fn incidents_close_by_the_stream_clock_not_the_wall_clock() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
 }
+
+proptest::proptest! {
+    /// Masking sees attacker bytes: it never panics, keeps a JSON body valid JSON with the
+    /// same keys, and never lets a planted mobile number through.
+    #[test]
+    fn masking_keeps_json_shape_and_hides_planted_values(
+        keys in proptest::collection::vec("[a-zA-Z_]{1,12}", 1..6),
+        noise in proptest::collection::vec("[ -~]{0,30}", 1..6),
+        query in "[ -~]{0,80}",
+    ) {
+        let mut obj = serde_json::Map::new();
+        for (k, v) in keys.iter().zip(noise.iter().cycle()) {
+            obj.insert(k.clone(), serde_json::Value::String(v.clone()));
+        }
+        obj.insert("mobile".into(), serde_json::Value::String("13812345678".into()));
+        let body = serde_json::Value::Object(obj.clone()).to_string();
+        let mut c = Classifier::default();
+        let mut ex = exchange("10.0.0.1", "GET", "/x", 200, &body, 0);
+        ex.request.query = Some(query);
+        let m = masked_exchange(&mut c, &ex);
+        let out = m.response.as_ref().unwrap().body.bytes().to_vec();
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
+        let masked = v.as_object().expect("still an object");
+        proptest::prop_assert_eq!(masked.len(), obj.len());
+        for k in obj.keys() {
+            proptest::prop_assert!(masked.contains_key(k));
+        }
+        proptest::prop_assert!(!String::from_utf8_lossy(&out).contains("13812345678"));
+    }
+
+    #[test]
+    fn masking_arbitrary_bytes_never_panics(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        header in "[ -~]{0,60}",
+    ) {
+        let mut c = Classifier::default();
+        let mut ex = exchange("10.0.0.1", "POST", "/x", 200, "", 0);
+        ex.request.body = Body::from_parts(body.clone(), false, body.len() as u64);
+        ex.request.headers.append("x-custom", header);
+        let _ = masked_exchange(&mut c, &ex);
+    }
+}

@@ -407,6 +407,27 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever a client writes in X-Forwarded-For, the answer is the peer's choice
+        /// (`None`) or an address that appears in the header.
+        #[test]
+        fn forwarded_client_never_invents_an_address(header in "[ -~]{0,200}") {
+            let t = nets(&["127.0.0.0/8"]);
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&header) {
+                h.insert(X_FORWARDED_FOR.clone(), v);
+            }
+            if let Some(ip) = forwarded_client(&t, "127.0.0.1".parse().unwrap(), &h) {
+                let text = ip.to_string();
+                let compressed = header.replace(' ', "");
+                proptest::prop_assert!(
+                    compressed.contains(&text) || header.parse::<std::net::IpAddr>().is_ok(),
+                    "{text} not in {header}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn forwarded_client_needs_a_trusted_peer_and_a_readable_chain() {
         let t = nets(&["127.0.0.1"]);
