@@ -461,3 +461,87 @@ gateway:
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn lampyr_ingest_sends_a_file_to_a_running_serve() {
+    let dir = TempDir::new("ingest");
+    let up = upstream();
+    let config = dir.write(
+        "lampyr.yaml",
+        format!(
+            r#"version: 1
+serve:
+  data_dir: {data}
+  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
+  analytics: {{flush_ms: 100}}
+  console: {{admin_password_env: CLI_TEST_TOKEN}}
+gateway:
+  listeners: [{{name: main, address: "127.0.0.1:0"}}]
+  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
+  routes: [{{name: api, paths: [/api], upstream: app}}]
+  access_log: {{target: "off"}}
+"#,
+            data = dir.path("data").display(),
+        ),
+    );
+    let mut lines = String::new();
+    for i in 0..5 {
+        lines.push_str(&format!(
+            r#"{{"v":1,"request":{{"method":"GET","url":"http://shop.example/v2/carts/{}"}},"response":{{"status":200}},"started":"2026-12-01T10:00:0{i}Z"}}"#,
+            900 + i
+        ));
+        lines.push('\n');
+    }
+    lines.push_str("not json at all\n");
+    let file = dir.write("carts.jsonl", lines);
+    let serve = start(&config);
+    let server = format!("http://{}", serve.admin);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_lampyr"))
+        .args([
+            "ingest",
+            "--token-env",
+            "CLI_TEST_TOKEN",
+            "--server",
+            &server,
+        ])
+        .arg(&file)
+        .env("CLI_TEST_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        run.status.code(),
+        Some(4),
+        "one line was bad: {stdout}{stderr}"
+    );
+    assert!(stdout.contains("5 exchange(s) accepted"), "{stdout}");
+    assert!(stderr.contains("line 6"), "the bad line is named: {stderr}");
+    eventually("the ingested endpoint in the inventory", || {
+        let inv = admin_get(serve.admin, "/admin/v1/inventory");
+        inv["items"].as_array().is_some_and(|items| {
+            items.iter().any(|e| {
+                e["host"] == "shop.example"
+                    && e["template"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("/v2/carts/{"))
+                    && e["hits"] == 5
+            })
+        })
+    });
+    let bad_token = std::process::Command::new(env!("CARGO_BIN_EXE_lampyr"))
+        .args(["ingest", "--token-env", "WRONG_TOKEN", "--server", &server])
+        .arg(&file)
+        .env("WRONG_TOKEN", "nope")
+        .output()
+        .unwrap();
+    assert_eq!(bad_token.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad_token.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&bad_token.stderr)
+    );
+    let mut child = serve.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
