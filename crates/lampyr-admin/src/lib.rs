@@ -36,6 +36,7 @@ use axum::Router;
 use lampyr_spec::{DenyEntry, GatewaySpec, JwtIssuerSpec, PolicySpec, RouteSpec, UpstreamSpec};
 
 pub use analytics::overview::MAX_INGEST_BYTES;
+pub use analytics::specs::MAX_SPEC_BYTES;
 pub use auth::CSRF_HEADER;
 pub use error::ApiError;
 pub use lampyr_spec::IssuedKey;
@@ -94,13 +95,20 @@ pub fn merge_specs(file: &GatewaySpec, stored: GatewaySpec) -> GatewaySpec {
 
 /// The analytics and console-user routes under `/admin/v1`.
 fn analytics_routes() -> Router<AdminState> {
-    use analytics::{exchanges, incidents, inventory, overview, sensitive};
+    use analytics::{exchanges, incidents, inventory, overview, sensitive, specs};
     Router::new()
         .route("/overview", get(overview::get))
         .route("/traffic", get(exchanges::traffic))
         .route("/inventory", get(inventory::list))
         .route("/inventory/openapi.json", get(inventory::openapi))
         .route("/inventory/{key}", get(inventory::detail))
+        .route(
+            "/specs",
+            get(specs::list)
+                .post(specs::import)
+                .layer(DefaultBodyLimit::max(MAX_SPEC_BYTES)),
+        )
+        .route("/specs/{name}", delete(specs::delete))
         .route("/sensitive", get(sensitive::get))
         .route("/incidents", get(incidents::list))
         .route(

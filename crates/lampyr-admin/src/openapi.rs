@@ -111,11 +111,37 @@ fn analytics_paths(p: &mut serde_json::Map<String, Value>) {
         "get": {"summary": "Discovered endpoints", "parameters": [
             q("host", "Host, exact."), q("since", "New since: first seen at or after. RFC 3339 or unix seconds."),
             q("level", "Minimum sensitivity level."), q("auth", "Authentication kind seen; `none` = called without credentials."),
-            q("q", "Case-insensitive substring of the endpoint key.")],
+            q("q", "Case-insensitive substring of the endpoint key."),
+            q("documented", "`true`: endpoints an imported spec documents; `false`: shadow (undocumented) endpoints. 400 when no spec is imported.")],
             "responses": {"200": ok("Endpoints kept by the filters.", json!({"type": "object", "properties": {
                 "total": {"type": "integer"}, "hosts": {"type": "array", "items": {"type": "string"}},
-                "items": {"type": "array", "items": r("EndpointSummary")}}})), "400": err("Bad query.")}}
+                "items": {"type": "array", "items": r("EndpointSummary")},
+                "specs": {"type": "integer", "description": "Imported specifications."},
+                "coverage": {"type": "object", "description": "With a spec: counts over all endpoints.", "properties": {
+                    "documented": {"type": "integer"}, "undocumented": {"type": "integer"}, "zombies": {"type": "integer"}}},
+                "zombies": {"type": "array", "description": "With a spec: documented operations no endpoint matches (at most 500).",
+                    "items": r("SpecOperation")}}})), "400": err("Bad query.")}}
     }));
+    p.insert("/admin/v1/specs".into(), json!({
+        "get": {"summary": "Imported API specifications", "responses": {"200": ok("By name.", items_of(r("SpecSummary")))}},
+        "post": {"summary": "Import (or replace) an OpenAPI 3.x or Swagger 2.0 document, JSON or YAML (admin; body up to 4 MiB)",
+            "parameters": [q("name", "Name to store it under: letters, digits, '.', '_', '-' (default: from info.title).")],
+            "requestBody": {"required": true, "content": {
+                "application/json": {"schema": obj()}, "application/yaml": {"schema": {"type": "string"}}}},
+            "responses": {
+                "201": ok("Imported.", r("SpecImported")), "200": ok("Replaced the spec of that name.", r("SpecImported")),
+                "400": err("Bad name."), "403": err("Role too low, or missing CSRF token on a session request."),
+                "409": err("Too many specifications stored."), "413": err("Body larger than 4 MiB."),
+                "422": err("Not valid JSON/YAML, not OpenAPI 3.x / Swagger 2.0, over an import limit, or no operations.")}}
+    }));
+    p.insert(
+        "/admin/v1/specs/{name}".into(),
+        json!({
+            "parameters": [name_param("name")],
+            "delete": {"summary": "Delete an imported specification (admin)",
+                "responses": {"204": {"description": "Deleted."}, "404": err("Not found.")}}
+        }),
+    );
     p.insert(
         "/admin/v1/inventory/openapi.json".into(),
         json!({
@@ -370,9 +396,22 @@ fn analytics_schemas() -> Value {
         "EndpointSummary": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"},
             "host": {"type": "string"}, "template": {"type": "string"}, "hits": {"type": "integer"},
             "first_seen_us": {"type": "integer"}, "last_seen_us": {"type": "integer"}, "level": {"type": "integer"},
-            "level_label": {"type": ["string", "null"]}, "auth": strings, "sensitive_types": strings}},
+            "level_label": {"type": ["string", "null"]}, "auth": strings, "sensitive_types": strings,
+            "documented": {"type": "boolean", "description": "Present once a spec is imported; false = shadow."}}},
+        "SpecOperation": {"type": "object", "properties": {"spec": {"type": "string"}, "method": {"type": "string"},
+            "path": {"type": "string", "description": "As written in the spec."}, "operation_id": {"type": ["string", "null"]},
+            "templates": {"type": "array", "items": {"type": "object", "properties": {
+                "host": {"type": ["string", "null"], "description": "Null: any host."}, "template": {"type": "string"}}}}}},
+        "SpecSummary": {"type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+            "version": {"type": "string"}, "operations": {"type": "integer"}, "imported_at": {"type": "integer"},
+            "bytes": {"type": "integer"}}},
+        "SpecImported": {"type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+            "version": {"type": "string"}, "format": {"enum": ["openapi3", "swagger2"]}, "operations": {"type": "integer"},
+            "warnings": strings, "imported_at": {"type": "integer"}, "replaced": {"type": "boolean"}}},
         "EndpointDetail": {"type": "object", "properties": {
             "endpoint": {"type": "object", "description": "The stored row; `report` is the Analysis report v1 endpoint object."},
+            "documentation": {"type": ["object", "null"], "description": "Null until a spec is imported.", "properties": {
+                "documented": {"type": "boolean"}, "operations": {"type": "array", "items": r("SpecOperation")}}},
             "consumers": {"type": "array", "items": {"type": "object", "properties": {"consumer": {"type": ["string", "null"]},
                 "requests": {"type": "integer"}, "ips": {"type": "integer"}, "last_us": {"type": "integer"}}}},
             "incidents": {"type": "array", "items": r("IncidentSummary")},

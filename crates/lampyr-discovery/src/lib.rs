@@ -15,6 +15,7 @@ pub mod path;
 pub mod redact;
 pub mod schema;
 pub mod segment;
+pub mod spec_import;
 pub mod stats;
 pub mod template;
 mod trie;

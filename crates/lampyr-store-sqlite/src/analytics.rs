@@ -1,5 +1,5 @@
-//! [`AnalyticsStore`] on SQLite: the inventory, incidents, exchange samples, exceptions and
-//! per-minute traffic.
+//! [`AnalyticsStore`] on SQLite: the inventory, incidents, exchange samples, exceptions,
+//! per-minute traffic and imported API specifications.
 //!
 //! Batch writes run in one transaction per call (the pipeline flushes hundreds of rows a
 //! second; one commit per row would be one fsync per row). Exchange samples keep their
@@ -10,8 +10,8 @@
 use lampyr_store::analytics::INCIDENT_STATUSES;
 use lampyr_store::{
     AnalyticsStore, EndpointRow, ExceptionRow, ExchangeQuery, ExchangeRow, IncidentNote,
-    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, StoreError, StoreFuture,
-    TrafficMinute,
+    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, SpecRow, SpecSummary,
+    StoreError, StoreFuture, TrafficMinute,
 };
 use sqlx::sqlite::{Sqlite, SqliteRow};
 use sqlx::{QueryBuilder, Row};
@@ -150,6 +150,17 @@ fn traffic_row(r: &SqliteRow) -> Result<TrafficMinute, StoreError> {
         blocked: get_u64(r, "blocked")?,
         attacks: get_u64(r, "attacks")?,
         shed: get_u64(r, "shed")?,
+    })
+}
+
+fn spec_summary(r: &SqliteRow) -> Result<SpecSummary, StoreError> {
+    Ok(SpecSummary {
+        name: r.try_get("name").map_err(backend)?,
+        title: r.try_get("title").map_err(backend)?,
+        version: r.try_get("version").map_err(backend)?,
+        operations: get_u64(r, "operations")?,
+        imported_at: r.try_get("imported_at").map_err(backend)?,
+        bytes: get_u64(r, "bytes")?,
     })
 }
 
@@ -639,6 +650,85 @@ impl AnalyticsStore for SqliteStore {
                 .await
                 .map_err(backend)?;
             Ok(Pruned { by_age, by_size })
+        })
+    }
+
+    fn put_spec(&self, row: SpecRow) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let document = row.document.to_string();
+            sqlx::query(
+                "INSERT INTO specs (name, title, version, operations, imported_at, bytes, \
+                 document) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET \
+                 title = excluded.title, version = excluded.version, \
+                 operations = excluded.operations, imported_at = excluded.imported_at, \
+                 bytes = excluded.bytes, document = excluded.document",
+            )
+            .bind(row.name)
+            .bind(row.title)
+            .bind(row.version)
+            .bind(to_i64(row.operations))
+            .bind(row.imported_at)
+            .bind(i64::try_from(document.len()).unwrap_or(i64::MAX))
+            .bind(document)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn list_specs(&self) -> StoreFuture<'_, Vec<SpecSummary>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT name, title, version, operations, imported_at, bytes FROM specs \
+                 ORDER BY name",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+            rows.iter().map(spec_summary).collect()
+        })
+    }
+
+    fn get_spec<'a>(&'a self, name: &'a str) -> StoreFuture<'a, SpecRow> {
+        Box::pin(async move {
+            let row = sqlx::query("SELECT * FROM specs WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+            let Some(r) = row else {
+                return Err(StoreError::NotFound {
+                    kind: "spec",
+                    name: name.into(),
+                });
+            };
+            let s = spec_summary(&r)?;
+            Ok(SpecRow {
+                name: s.name,
+                title: s.title,
+                version: s.version,
+                operations: s.operations,
+                imported_at: s.imported_at,
+                document: json_col(&r, "document")?,
+            })
+        })
+    }
+
+    fn delete_spec<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM specs WHERE name = ?")
+                .bind(name)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound {
+                    kind: "spec",
+                    name: name.into(),
+                });
+            }
+            Ok(())
         })
     }
 }

@@ -145,6 +145,18 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_user ON sessions (user);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 "#,
+    // 3: imported API specifications (shadow / zombie endpoints in the inventory).
+    r#"
+CREATE TABLE specs (
+    name TEXT PRIMARY KEY NOT NULL,
+    title TEXT NOT NULL,
+    version TEXT NOT NULL,
+    operations INTEGER NOT NULL,
+    imported_at INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    document TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

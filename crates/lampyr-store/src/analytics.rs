@@ -220,6 +220,43 @@ pub struct ExceptionRow {
     pub created_at: i64,
 }
 
+/// An imported API specification (OpenAPI 3.x or Swagger 2.0). The inventory compares the
+/// discovered endpoints with its operations: endpoints in no spec are shadow (undocumented),
+/// operations never seen are zombie candidates. The summary fields are computed by the
+/// importer; the store keeps them so listing needs no parsing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecRow {
+    /// Unique name (`shop-v2`).
+    pub name: String,
+    /// `info.title` of the document.
+    pub title: String,
+    /// `info.version` of the document.
+    pub version: String,
+    /// Operations the document describes.
+    pub operations: u64,
+    /// When it was imported, unix seconds.
+    pub imported_at: i64,
+    /// The document as imported (YAML converted to JSON).
+    pub document: serde_json::Value,
+}
+
+/// A stored specification without its document, for lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecSummary {
+    /// Unique name.
+    pub name: String,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// Operations the document describes.
+    pub operations: u64,
+    /// When it was imported, unix seconds.
+    pub imported_at: i64,
+    /// Length of the stored document JSON.
+    pub bytes: u64,
+}
+
 /// Persistent analytics state.
 pub trait AnalyticsStore: Send + Sync {
     /// Creates or replaces endpoints by key.
@@ -268,4 +305,13 @@ pub trait AnalyticsStore: Send + Sync {
     /// Deletes samples beyond the retention bounds (`now` in unix seconds); traffic minutes
     /// older than the age bound go too.
     fn prune(&self, retention: Retention, now: i64) -> StoreFuture<'_, Pruned>;
+
+    /// Creates or replaces a specification by name.
+    fn put_spec(&self, row: SpecRow) -> StoreFuture<'_, ()>;
+    /// Every specification (without documents), by name.
+    fn list_specs(&self) -> StoreFuture<'_, Vec<SpecSummary>>;
+    /// One specification with its document.
+    fn get_spec<'a>(&'a self, name: &'a str) -> StoreFuture<'a, SpecRow>;
+    /// Deletes a specification.
+    fn delete_spec<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
 }

@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::analytics::INCIDENT_STATUSES;
 use crate::{
     AnalyticsStore, EndpointRow, ExceptionRow, ExchangeQuery, ExchangeRow, IncidentNote,
-    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, StoreError, TrafficMinute,
+    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, SpecRow, SpecSummary,
+    StoreError, TrafficMinute,
 };
 
 /// A start time (µs) all sample times of the suite are offsets from (2023-11-14).
@@ -28,6 +29,7 @@ pub async fn run<S: AnalyticsStore + ?Sized>(store: &S) {
     traffic(store).await;
     retention_by_age(store).await;
     retention_by_size(store).await;
+    specs(store).await;
 }
 
 /// An endpoint row, for tests.
@@ -786,4 +788,93 @@ async fn retention_by_size<S: AnalyticsStore + ?Sized>(s: &S) {
         "a zero byte bound keeps samples"
     );
     assert!(all_exchanges(s).await.is_empty());
+}
+
+/// A specification row, for tests.
+pub fn spec(name: &str, operations: u64, imported_at: i64) -> SpecRow {
+    SpecRow {
+        name: name.into(),
+        title: format!("{name} API"),
+        version: "1.0".into(),
+        operations,
+        imported_at,
+        document: json!({"openapi": "3.0.3", "info": {"title": format!("{name} API")},
+            "paths": {"/users/{id}": {"get": {"operationId": "getUser"}}}}),
+    }
+}
+
+async fn specs<S: AnalyticsStore + ?Sized>(s: &S) {
+    assert!(
+        s.list_specs().await.expect("list").is_empty(),
+        "fresh store has specs"
+    );
+    assert!(is_not_found(s.get_spec("shop").await));
+    assert!(is_not_found(s.delete_spec("shop").await));
+    let shop = spec("shop", 1, 1_700_000_000);
+    let admin = spec("admin", 7, 1_700_000_100);
+    s.put_spec(shop.clone()).await.expect("put shop");
+    s.put_spec(admin.clone()).await.expect("put admin");
+    assert_eq!(s.get_spec("shop").await.expect("get"), shop, "round trip");
+    let summary = |r: &SpecRow| SpecSummary {
+        name: r.name.clone(),
+        title: r.title.clone(),
+        version: r.version.clone(),
+        operations: r.operations,
+        imported_at: r.imported_at,
+        bytes: r.document.to_string().len() as u64,
+    };
+    let listed = s.list_specs().await.expect("list");
+    let names: Vec<&str> = listed.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["admin", "shop"], "specs not listed by name");
+    for (got, want) in listed.iter().zip([&admin, &shop]) {
+        let want = summary(want);
+        assert_eq!(
+            (
+                &got.name,
+                &got.title,
+                &got.version,
+                got.operations,
+                got.imported_at
+            ),
+            (
+                &want.name,
+                &want.title,
+                &want.version,
+                want.operations,
+                want.imported_at
+            ),
+        );
+        // Stored JSON may differ from serde_json's text by a little whitespace.
+        assert!(
+            got.bytes.abs_diff(want.bytes) <= 16,
+            "bytes {} far from the document's {}",
+            got.bytes,
+            want.bytes
+        );
+    }
+
+    // Put replaces by name.
+    let mut shop2 = spec("shop", 3, 1_700_000_200);
+    shop2.version = "2.0".into();
+    shop2.document = json!({"swagger": "2.0", "paths": {}});
+    s.put_spec(shop2.clone()).await.expect("replace");
+    assert_eq!(
+        s.get_spec("shop").await.expect("get"),
+        shop2,
+        "not replaced"
+    );
+    assert_eq!(s.list_specs().await.expect("list").len(), 2, "duplicated");
+
+    s.delete_spec("shop").await.expect("delete");
+    assert!(is_not_found(s.delete_spec("shop").await), "deleted twice");
+    assert!(is_not_found(s.get_spec("shop").await));
+    let names: Vec<String> = s
+        .list_specs()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["admin"]);
+    s.delete_spec("admin").await.expect("delete admin");
 }

@@ -14,7 +14,8 @@ pub mod console;
 
 pub use analytics::{
     AnalyticsStore, EndpointRow, ExceptionRow, ExchangeQuery, ExchangeRow, IncidentNote,
-    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, TrafficMinute,
+    IncidentQuery, IncidentRow, IncidentUpdate, Pruned, Retention, SpecRow, SpecSummary,
+    TrafficMinute,
 };
 pub use console::{ConsoleStore, Role, SessionRow, UserRow};
 

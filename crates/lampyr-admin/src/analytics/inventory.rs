@@ -1,5 +1,9 @@
 //! `GET /inventory` (filtered endpoint list), `GET /inventory/{key}` (one endpoint with the
 //! consumers calling it, its incidents and its sampled traffic) and the discovered OpenAPI.
+//!
+//! Once an API specification is imported (see [`super::specs`]), every endpoint is marked
+//! documented or not (shadow), the `documented` filter applies, and the list names the
+//! zombie operations: documented, never seen in traffic.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +14,7 @@ use lampyr_store::{EndpointRow, ExchangeQuery, IncidentQuery};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::specs::{load_index, operation_json};
 use super::{given, parse_num, parse_time_us, INCIDENT_SCAN, SAMPLE_SCAN};
 use crate::error::{bad_query, ApiError};
 use crate::state::AdminState;
@@ -28,6 +33,23 @@ pub(crate) struct InventoryQuery {
     pub(crate) auth: Option<String>,
     /// Case-insensitive substring of the key.
     pub(crate) q: Option<String>,
+    /// `true`: only endpoints some imported spec documents; `false`: only shadow
+    /// (undocumented) ones. Needs an imported spec.
+    pub(crate) documented: Option<String>,
+}
+
+/// Most zombie operations listed (the total is always given).
+pub(crate) const MAX_ZOMBIES: usize = 500;
+
+fn parse_documented(v: &Option<String>) -> Result<Option<bool>, ApiError> {
+    match given(v) {
+        None => Ok(None),
+        Some("true" | "yes" | "1") => Ok(Some(true)),
+        Some("false" | "no" | "0") => Ok(Some(false)),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "documented must be true or false, not {other:?}"
+        ))),
+    }
 }
 
 /// Authentication kinds of an endpoint: the report's `auth` array, else the row's summary.
@@ -66,21 +88,63 @@ pub(crate) fn summary(row: &EndpointRow) -> Value {
     })
 }
 
-/// `{items: [summary], hosts: [..], total}`: the endpoints the filters keep.
+/// `{items: [summary], hosts: [..], total}`: the endpoints the filters keep. Once a spec is
+/// imported, items carry `documented`, and `specs`, `coverage` and `zombies` are added.
 pub(crate) async fn list_data(state: &AdminState, q: &InventoryQuery) -> Result<Value, ApiError> {
     let since_us = given(&q.since)
         .map(|s| parse_time_us("since", s))
         .transpose()?;
     let level = parse_num::<u8>("level", &q.level)?;
+    let documented = parse_documented(&q.documented)?;
+    let index = load_index(state).await?;
+    if documented.is_some() && index.is_empty() {
+        return Err(ApiError::bad_request(
+            "the documented filter needs an imported API specification (POST /admin/v1/specs)",
+        ));
+    }
     let rows = state.store().list_endpoints().await?;
     let mut hosts: Vec<&str> = rows.iter().map(|r| r.host.as_str()).collect();
     hosts.dedup();
-    let items: Vec<Value> = rows
-        .iter()
-        .filter(|r| keeps(q, since_us, level, r))
-        .map(summary)
+    if index.is_empty() {
+        let items: Vec<Value> = rows
+            .iter()
+            .filter(|r| keeps(q, since_us, level, r))
+            .map(summary)
+            .collect();
+        return Ok(json!({"total": rows.len(), "hosts": hosts, "items": items, "specs": 0}));
+    }
+    // Every endpoint is matched (not only the kept ones): zombies are operations that no
+    // endpoint at all matches.
+    let mut seen = vec![false; index.operation_count()];
+    let mut items = Vec::new();
+    let mut documented_count = 0usize;
+    for row in &rows {
+        let matches = index.matching(&row.method, &row.host, &row.template);
+        for m in &matches {
+            seen[m.index] = true;
+        }
+        let is_doc = !matches.is_empty();
+        documented_count += usize::from(is_doc);
+        if keeps(q, since_us, level, row) && documented.is_none_or(|d| d == is_doc) {
+            let mut item = summary(row);
+            item["documented"] = json!(is_doc);
+            items.push(item);
+        }
+    }
+    let zombies: Vec<Value> = index
+        .operations()
+        .zip(&seen)
+        .filter(|(_, seen)| !**seen)
+        .map(|((spec, op), _)| operation_json(spec, op))
         .collect();
-    Ok(json!({"total": rows.len(), "hosts": hosts, "items": items}))
+    let zombie_total = zombies.len();
+    Ok(json!({
+        "total": rows.len(), "hosts": hosts, "items": items,
+        "specs": index.spec_count(),
+        "coverage": {"documented": documented_count,
+            "undocumented": rows.len() - documented_count, "zombies": zombie_total},
+        "zombies": zombies.into_iter().take(MAX_ZOMBIES).collect::<Vec<_>>(),
+    }))
 }
 
 /// `GET /inventory?host=&since=&level=&auth=&q=`
@@ -146,8 +210,20 @@ pub(crate) async fn detail_data(state: &AdminState, key: &str) -> Result<Value, 
         .filter(|i| i.endpoint.as_deref() == Some(key))
         .map(|i| super::incidents::summary(&i))
         .collect();
+    let index = load_index(state).await?;
+    let documentation = if index.is_empty() {
+        Value::Null
+    } else {
+        let ops: Vec<Value> = index
+            .matching(&row.method, &row.host, &row.template)
+            .iter()
+            .map(|m| operation_json(m.spec, m.operation))
+            .collect();
+        json!({"documented": !ops.is_empty(), "operations": ops})
+    };
     Ok(json!({
         "endpoint": row,
+        "documentation": documentation,
         "consumers": consumers,
         "incidents": incidents,
         "traffic": per_minute(samples.iter().map(|s| s.time_us)),

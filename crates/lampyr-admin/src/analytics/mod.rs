@@ -9,6 +9,7 @@ pub(crate) mod incidents;
 pub(crate) mod inventory;
 pub(crate) mod overview;
 pub(crate) mod sensitive;
+pub(crate) mod specs;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

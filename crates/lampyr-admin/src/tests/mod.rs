@@ -23,6 +23,7 @@ mod login;
 mod objects;
 mod seed;
 mod socket;
+mod specs;
 
 pub(super) const TOKEN: &str = "test-admin-token-0123456789";
 

@@ -424,6 +424,8 @@ async fn openapi_document_describes_the_endpoints() {
         ("/admin/v1/inventory", &["get"]),
         ("/admin/v1/inventory/openapi.json", &["get"]),
         ("/admin/v1/inventory/{key}", &["get"]),
+        ("/admin/v1/specs", &["get", "post"]),
+        ("/admin/v1/specs/{name}", &["delete"]),
         ("/admin/v1/sensitive", &["get"]),
         ("/admin/v1/incidents", &["get"]),
         ("/admin/v1/incidents/{id}", &["get", "patch"]),

@@ -86,8 +86,50 @@
     window.location.reload();
   }
 
+  // A form carrying data-upload="POST /admin/v1/..." sends a document as the raw body (a
+  // chosen file, else the textarea), with its name input as ?name=.
+  function upload(form) {
+    var s = split(form.getAttribute('data-upload'));
+    var file = form.querySelector('input[type="file"]');
+    var text = form.querySelector('textarea');
+    var name = form.querySelector('input[name="name"]');
+    var read = (file && file.files && file.files.length)
+      ? file.files[0].text()
+      : Promise.resolve(text ? text.value : '');
+    var buttons = form.querySelectorAll('button');
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    read.then(function (doc) {
+      if (!doc.trim()) { throw new Error('Choose a file or paste a document first.'); }
+      var url = s.url + (name && name.value.trim() ? '?name=' + encodeURIComponent(name.value.trim()) : '');
+      var json = doc.trim().charAt(0) === '{';
+      return fetch(url, {
+        method: s.method,
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': csrf, 'Content-Type': json ? 'application/json' : 'application/yaml' },
+        body: doc
+      }).then(function (r) {
+        return r.text().then(function (body) {
+          var data = null;
+          try { data = body ? JSON.parse(body) : null; } catch (e) { data = null; }
+          if (!r.ok) { throw new Error(data && data.error ? data.error : 'HTTP ' + r.status); }
+          return data;
+        });
+      });
+    }).then(function () {
+      window.location.reload();
+    }).catch(function (e) {
+      flash(e.message, false);
+      for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = false; }
+    });
+  }
+
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
+    if (form.hasAttribute('data-upload')) {
+      ev.preventDefault();
+      upload(form);
+      return;
+    }
     if (form.hasAttribute('data-actor-form')) {
       ev.preventDefault();
       var input = form.querySelector('input[name="actor"]');

@@ -255,6 +255,40 @@ fn sensitive_table(report: &Value) -> String {
     )
 }
 
+/// Whether an imported spec documents the endpoint (nothing before any spec is imported).
+fn documentation(doc: &Value) -> String {
+    if doc.is_null() {
+        return String::new();
+    }
+    let ops: Vec<String> = doc["operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            format!(
+                "{} <code>{} {}</code>{}",
+                esc(o["spec"].as_str().unwrap_or("")),
+                esc(o["method"].as_str().unwrap_or("")),
+                esc(o["path"].as_str().unwrap_or("")),
+                o["operation_id"]
+                    .as_str()
+                    .map(|id| format!(" ({})", esc(id)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if ops.is_empty() {
+        "<p id=\"endpoint-documentation\"><span class=\"badge sensitive\">shadow</span> \
+         undocumented: no imported specification describes it</p>"
+            .to_string()
+    } else {
+        format!(
+            "<p id=\"endpoint-documentation\"><span class=\"badge\">documented</span> in {}</p>",
+            ops.join("; ")
+        )
+    }
+}
+
 /// `GET /inventory/endpoint?key=`
 pub(crate) async fn page(
     State(state): State<AdminState>,
@@ -275,6 +309,7 @@ pub(crate) async fn page(
         time_us(&ep["first_seen_us"]),
         time_us(&ep["last_seen_us"]),
     );
+    body.push_str(&documentation(&d["documentation"]));
     body.push_str(&line_chart(
         "endpoint-traffic-chart",
         "Sampled requests per minute",
