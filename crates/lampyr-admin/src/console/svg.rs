@@ -18,6 +18,9 @@ const PAD_L: f64 = 48.0;
 const PAD_B: f64 = 24.0;
 const PAD_T: f64 = 12.0;
 
+/// Series longer than this are drawn as lines only.
+const MAX_DOTS: usize = 120;
+
 fn hhmm(secs: i64) -> String {
     let day = secs.rem_euclid(86_400);
     format!("{:02}:{:02}", day / 3600, (day % 3600) / 60)
@@ -98,6 +101,21 @@ pub(crate) fn line_chart(id: &str, title: &str, series: &[Series<'_>]) -> String
             pts.join(" "),
             esc(s.label)
         );
+        // Dots make a lone minute (a line needs two points) and sparse series visible.
+        if s.points.len() <= MAX_DOTS {
+            for (x, y) in &s.points {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{} {}: {}</title></circle>",
+                    px(*x),
+                    py(*y),
+                    esc(s.color),
+                    esc(s.label),
+                    hhmm(*x),
+                    num(*y)
+                );
+            }
+        }
     }
     out.push_str("</svg><div class=\"legend\">");
     for s in series {
