@@ -123,17 +123,13 @@ struct Compiled {
     each: Vec<Regex>,
 }
 
-/// The patterns with ASCII word boundaries: a Unicode `\b` makes the regex engines give up
-/// their DFAs on any non-ASCII text (a Chinese JSON body) and fall back to the PikeVM, which
-/// cost about 1 ms per 1 KB response. Every word the patterns bound is ASCII.
-fn ascii_boundaries(p: &str) -> String {
-    p.replace(r"\b", r"(?-u:\b)")
-}
-
 fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();
     C.get_or_init(|| {
-        let pats: Vec<String> = PATTERNS.iter().map(|p| ascii_boundaries(p.2)).collect();
+        let pats: Vec<String> = PATTERNS
+            .iter()
+            .map(|p| crate::rules::ascii_boundaries(p.2))
+            .collect();
         Compiled {
             set: RegexSetBuilder::new(&pats)
                 .size_limit(SIZE_LIMIT)

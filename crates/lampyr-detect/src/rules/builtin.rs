@@ -171,7 +171,7 @@ impl Engine {
         assert!(rules.len() <= MAX_RULES, "too many table rules");
         let mut compiled = Vec::with_capacity(rules.len());
         for rule in rules {
-            let rx = RegexBuilder::new(&rule.pattern)
+            let rx = RegexBuilder::new(&super::ascii_boundaries(&rule.pattern))
                 .size_limit(4 << 20)
                 .build()
                 .unwrap_or_else(|e| panic!("rule {}: {e}", rule.id));

@@ -177,7 +177,7 @@ impl JavaFamily {
         frags.dedup();
         let b64 = Literals::new(&frags, false);
 
-        let re = |s: &str| Regex::new(s).expect("java regex compiles");
+        let re = |s: &str| Regex::new(&super::ascii_boundaries(s)).expect("java regex compiles");
         Self {
             anchors,
             anchor_kinds: kinds,

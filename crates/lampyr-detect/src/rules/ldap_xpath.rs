@@ -39,7 +39,8 @@ const LDAP_ATTRS: &str = "uid|cn|sn|ou|dc|o|mail|objectclass|userpassword|samacc
 impl LdapXpath {
     /// Compiles the rules.
     pub fn new() -> Self {
-        let re = |s: &str| Regex::new(s).expect("ldap/xpath regex compiles");
+        let re =
+            |s: &str| Regex::new(&super::ascii_boundaries(s)).expect("ldap/xpath regex compiles");
         let ci = |w: &[&str]| Literals::new(w, true);
         Self {
             ldap_prefilter: ci(&[")(", "(|", "(&", "(!", "*)"]),

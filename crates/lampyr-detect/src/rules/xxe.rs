@@ -42,7 +42,7 @@ impl Default for Xxe {
 impl Xxe {
     /// Compiles the rules.
     pub fn new() -> Self {
-        let re = |s: &str| Regex::new(s).expect("xxe regex compiles");
+        let re = |s: &str| Regex::new(&super::ascii_boundaries(s)).expect("xxe regex compiles");
         Self {
             external_entity: re(r#"(?i)<!ENTITY\s+(?:%\s*)?[\w.:-]+\s+(?:SYSTEM|PUBLIC)\b"#),
             parameter_entity: re(r#"(?i)<!ENTITY\s+%\s*[\w.:-]+|%[\w.:-]+;"#),

@@ -33,7 +33,7 @@ fn rerun() -> &'static Rerun {
             .into_iter()
             .filter(|r| IDS.contains(&r.id))
             .map(|r| {
-                let rx = regex::RegexBuilder::new(&r.pattern)
+                let rx = regex::RegexBuilder::new(&crate::rules::ascii_boundaries(&r.pattern))
                     .size_limit(4 << 20)
                     .build()
                     .expect("command rule compiles");
