@@ -38,7 +38,6 @@ fn exchange(i: u64) -> Exchange {
             consumer: Some("bench".into()),
             user: None,
             token_id: Some("bench-key".into()),
-            ..Identity::default()
         }),
         ..Exchange::default()
     }

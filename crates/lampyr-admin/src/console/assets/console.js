@@ -50,6 +50,9 @@
   function value(el) {
     if (el.type === 'checkbox') { return el.checked; }
     if (el.getAttribute('data-type') === 'number') { return Number(el.value); }
+    if (el.getAttribute('data-type') === 'list') {
+      return el.value.split(',').map(function (x) { return x.trim(); }).filter(function (x) { return x !== ''; });
+    }
     return el.value;
   }
 

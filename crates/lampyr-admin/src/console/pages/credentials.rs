@@ -11,6 +11,7 @@ use crate::console::html::{enc, esc, s, table};
 /// Consumers with their credentials and, for admins, the actions on them. Items flagged
 /// `_file` come from the config file and are read-only.
 pub(super) fn consumers_section(consumers: &[Value], admin: bool) -> String {
+    let now = crate::state::now();
     let mut out = String::new();
     if admin {
         out.push_str(
@@ -18,6 +19,7 @@ pub(super) fn consumers_section(consumers: &[Value], admin: bool) -> String {
              <code id=\"new-key\" data-testid=\"new-key\"></code> <button type=\"button\" id=\"new-key-done\">Done</button></div>\
              <form id=\"consumer-create-form\" data-api=\"POST /admin/v1/consumers\" class=\"filters\">\
              <label>New consumer <input name=\"name\" id=\"consumer-name\" required></label>\
+             <label>Groups <input name=\"groups\" id=\"consumer-groups\" data-type=\"list\" placeholder=\"partners, mobile\"></label>\
              <button type=\"submit\" id=\"consumer-create\">Create consumer</button></form>\
              <p><label>Grace for rotations (seconds) <input id=\"rotate-grace\" name=\"grace_secs\" type=\"number\" min=\"0\" value=\"3600\" data-type=\"number\"></label></p>",
         );
@@ -36,8 +38,11 @@ pub(super) fn consumers_section(consumers: &[Value], admin: bool) -> String {
                     .or(k["username"].as_str())
                     .or(k["subject"].as_str())
                     .unwrap_or("");
+                let expired = k["expires_at"].as_i64().is_some_and(|exp| exp <= now);
                 let state = if k["revoked"] == Value::Bool(true) {
                     "revoked".to_string()
+                } else if expired {
+                    "expired".to_string()
                 } else if let Some(exp) = k["expires_at"].as_i64() {
                     format!("expires {}", time_s(&Value::from(exp)))
                 } else {
@@ -56,7 +61,7 @@ pub(super) fn consumers_section(consumers: &[Value], admin: bool) -> String {
                 );
                 let rotatable = matches!(k["type"].as_str(), Some("api_key" | "hmac"));
                 if admin && !file && k["revoked"] != Value::Bool(true) && !id.is_empty() {
-                    if rotatable {
+                    if rotatable && !expired {
                         creds.push_str(&button(
                             "rotate-key",
                             &format!("POST /admin/v1/credentials/{}/rotate", enc(id)),

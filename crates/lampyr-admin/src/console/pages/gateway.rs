@@ -142,9 +142,10 @@ fn with_flag(items: Vec<Value>, flag: &str) -> Vec<Value> {
 /// A form that creates an object from JSON (admins), e.g. `POST /admin/v1/routes`.
 fn json_form(noun: &str, plural: &str, example: &str) -> String {
     format!(
-        "<details><summary>Add a {noun}</summary><form class=\"json\" id=\"{noun}-form\" data-api=\"POST /admin/v1/{plural}\">\
+        "<details><summary>Add {} {noun}</summary><form class=\"json\" id=\"{noun}-form\" data-api=\"POST /admin/v1/{plural}\">\
          <textarea id=\"{noun}-json\" rows=\"6\" data-json-body>{}</textarea>\
          <button type=\"submit\" id=\"{noun}-create\">Create {noun}</button></form></details>",
+        if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" },
         esc(example)
     )
 }
