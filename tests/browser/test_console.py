@@ -358,9 +358,31 @@ def login(drv, user, password):
     drv.find_element(By.ID, "login-username").send_keys(user)
     drv.find_element(By.ID, "login-password").send_keys(password)
     drv.find_element(By.ID, "login-submit").click()
-    wait(drv).until(EC.staleness_of(form_el))
+    wait(drv).until(gone(form_el))
     wait(drv).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return path_of(drv)
+
+
+def is_gone(el):
+    """Whether `el` left the document (the page it belonged to was replaced). Chromedriver
+    reports that either as a stale element or, while the old document is being torn down,
+    as an inspector error about a node that "does not belong to the document"."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        el.tag_name
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+            return True
+        raise
+    return False
+
+
+def gone(el):
+    """A wait condition: `el` left the document (see `is_gone`)."""
+    return lambda _d: is_gone(el)
 
 
 def until_reload(drv, before, timeout=UI_SECS):
@@ -368,9 +390,7 @@ def until_reload(drv, before, timeout=UI_SECS):
     with the console's flash error."""
 
     def cond(d):
-        try:
-            before.tag_name
-        except StaleElementReferenceException:
+        if is_gone(before):
             return "reloaded"
         flash = d.find_elements(By.CSS_SELECTOR, "#flash.error")
         if flash and flash[0].is_displayed() and flash[0].text:
@@ -848,7 +868,7 @@ class SecurityTest(unittest.TestCase):
         self.assertIsNotNone(old)
         before = drv.find_element(By.TAG_NAME, "html")
         drv.find_element(By.ID, "logout").click()
-        wait(drv).until(EC.staleness_of(before))
+        wait(drv).until(gone(before))
         wait(drv).until(EC.presence_of_element_located((By.ID, "login-form")))
         self.assertEqual(path_of(drv), "/login")
         self.assertIsNone(drv.get_cookie("lampyr_session"), "logout clears the session cookie")
@@ -887,7 +907,7 @@ class SecurityTest(unittest.TestCase):
             ip.send_keys(source)
             before = d.find_element(By.TAG_NAME, "html")
             d.find_element(By.ID, "search-submit").click()
-            wait(d).until(EC.staleness_of(before))
+            wait(d).until(gone(before))
             wait(d).until(EC.presence_of_element_located((By.ID, "exchanges-table")))
             link_sel = "tr[data-testid=exchange-row] td a[href^='/exchanges/']"
             found = d.find_elements(By.CSS_SELECTOR, link_sel)
