@@ -413,12 +413,7 @@ impl AnalyticsStore for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: "incident",
-                    name: id.into(),
-                });
-            }
+            crate::found(&done, "incident", id)?;
             self.fetch_incident(id).await
         })
     }
@@ -575,12 +570,7 @@ impl AnalyticsStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: "exception",
-                    name: id.to_string(),
-                });
-            }
+            crate::found(&done, "exception", id)?;
             Ok(())
         })
     }
@@ -722,12 +712,7 @@ impl AnalyticsStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: "spec",
-                    name: name.into(),
-                });
-            }
+            crate::found(&done, "spec", name)?;
             Ok(())
         })
     }

@@ -111,12 +111,7 @@ impl GatewayStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: "consumer",
-                    name: name.into(),
-                });
-            }
+            crate::found(&done, "consumer", name)?;
             Ok(())
         })
     }
@@ -243,12 +238,7 @@ impl GatewayStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: kind.as_str(),
-                    name: name.into(),
-                });
-            }
+            crate::found(&done, kind.as_str(), name)?;
             Ok(())
         })
     }
@@ -301,12 +291,7 @@ impl GatewayStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound {
-                    kind: "deny entry",
-                    name: value.into(),
-                });
-            }
+            crate::found(&done, "deny entry", value)?;
             Ok(())
         })
     }
@@ -365,3 +350,19 @@ impl GatewayStore for SqliteStore {
 
 #[cfg(test)]
 mod tests;
+
+/// `NotFound` naming `kind` and `name` when a write touched no row (delete or update of
+/// something that does not exist).
+pub(crate) fn found(
+    done: &sqlx::sqlite::SqliteQueryResult,
+    kind: &'static str,
+    name: impl std::fmt::Display,
+) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound {
+            kind,
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
