@@ -308,6 +308,29 @@ gateway:
     );
 }
 
+/// A config with the streaming analytics flushing every 100 ms, the console password and admin
+/// token from `CLI_TEST_TOKEN`, one listener, one upstream and `routes` (a YAML flow list).
+fn analytics_config(dir: &TempDir, up: SocketAddr, routes: &str) -> std::path::PathBuf {
+    dir.write(
+        "lampyr.yaml",
+        format!(
+            r#"version: 1
+serve:
+  data_dir: {data}
+  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
+  analytics: {{flush_ms: 100}}
+  console: {{admin_password_env: CLI_TEST_TOKEN}}
+gateway:
+  listeners: [{{name: main, address: "127.0.0.1:0"}}]
+  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
+  routes: {routes}
+  access_log: {{target: "off"}}
+"#,
+            data = dir.path("data").display(),
+        ),
+    )
+}
+
 /// The JSON body of an HTTP answer (after the blank line).
 fn json_of(answer: &str) -> serde_json::Value {
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
@@ -348,25 +371,10 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 #[test]
 fn a_killed_serve_restarts_with_inventory_incidents_and_keys_intact() {
     let dir = TempDir::new("killed");
-    let up = upstream();
-    let config = dir.write(
-        "lampyr.yaml",
-        format!(
-            r#"version: 1
-serve:
-  data_dir: {data}
-  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
-  analytics: {{flush_ms: 100}}
-  console: {{admin_password_env: CLI_TEST_TOKEN}}
-gateway:
-  listeners: [{{name: main, address: "127.0.0.1:0"}}]
-  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
-  routes:
-    - {{name: api, paths: [/api], upstream: app, auth: [api_key], allow_groups: [partners]}}
-  access_log: {{target: "off"}}
-"#,
-            data = dir.path("data").display(),
-        ),
+    let config = analytics_config(
+        &dir,
+        upstream(),
+        r#"[{name: api, paths: [/api], upstream: app, auth: [api_key], allow_groups: [partners]}]"#,
     );
     let serve = start(&config);
     // A consumer and a key made through the admin API live only in the store.
@@ -465,24 +473,10 @@ gateway:
 #[test]
 fn lampyr_ingest_sends_a_file_to_a_running_serve() {
     let dir = TempDir::new("ingest");
-    let up = upstream();
-    let config = dir.write(
-        "lampyr.yaml",
-        format!(
-            r#"version: 1
-serve:
-  data_dir: {data}
-  admin: {{address: "127.0.0.1:0", token_env: CLI_TEST_TOKEN}}
-  analytics: {{flush_ms: 100}}
-  console: {{admin_password_env: CLI_TEST_TOKEN}}
-gateway:
-  listeners: [{{name: main, address: "127.0.0.1:0"}}]
-  upstreams: [{{name: app, targets: [{{address: "{up}"}}]}}]
-  routes: [{{name: api, paths: [/api], upstream: app}}]
-  access_log: {{target: "off"}}
-"#,
-            data = dir.path("data").display(),
-        ),
+    let config = analytics_config(
+        &dir,
+        upstream(),
+        r#"[{name: api, paths: [/api], upstream: app}]"#,
     );
     let mut lines = String::new();
     for i in 0..5 {
